@@ -13,10 +13,18 @@ export interface Reply {
   args: string[];
   /** The raw body. */
   body: Buffer;
+  /** The header's magic as a big-endian number (0x00524553 = "\0RES"). */
+  magic?: number;
 }
 
 export class RawClient {
   private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  /** Total buffered bytes needed before parsing is worth it (0 = parse every chunk). */
+  private need = 0;
+  /** Bytes received on this connection so far (binary and text). */
+  bytesReceived = 0;
   private replies: Reply[] = [];
   private text = '';
   private waiters: (() => void)[] = [];
@@ -84,6 +92,24 @@ export class RawClient {
     return t;
   }
 
+  /**
+   * Writes `bytes` exactly as given (no line ending added) and waits until the text collected
+   * since the call satisfies `done`; returns that text. For replies `admin()` cannot delimit.
+   */
+  async adminRaw(bytes: string, done: (text: string) => boolean, timeoutMs = 3000): Promise<string> {
+    this.text = '';
+    this.socket.write(Buffer.from(bytes, 'latin1'));
+    await this.until(() => done(this.text), timeoutMs, `the admin reply to ${JSON.stringify(bytes)}`);
+    const t = this.text;
+    this.text = '';
+    return t;
+  }
+
+  /** Text received and not yet returned by `admin`/`adminRaw`. */
+  pendingText(): string {
+    return this.text;
+  }
+
   async waitClosed(timeoutMs = 3000): Promise<void> {
     await this.until(() => this.closed, timeoutMs, 'the connection to close');
   }
@@ -93,7 +119,16 @@ export class RawClient {
   }
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.bytesReceived += d.length;
+    // Large replies (a 64 MiB ECHO_RES) arrive in thousands of chunks: collect them and join once
+    // the awaited packet is complete, instead of re-copying the buffer on every chunk.
+    this.chunks.push(d);
+    this.chunkBytes += d.length;
+    if (this.buf.length + this.chunkBytes < this.need) return;
+    this.buf = Buffer.concat([this.buf, ...this.chunks]);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.need = 0;
     for (;;) {
       if (this.buf.length === 0) break;
       if (this.buf[0] !== 0) {
@@ -107,10 +142,16 @@ export class RawClient {
       if (this.buf.length < 12) break;
       const type = this.buf.readUInt32BE(4);
       const len = this.buf.readUInt32BE(8);
-      if (this.buf.length < 12 + len) break;
+      if (this.buf.length < 12 + len) {
+        this.need = 12 + len;
+        break;
+      }
+      const magic = this.buf.readUInt32BE(0);
       const body = Buffer.from(this.buf.subarray(12, 12 + len));
       this.buf = this.buf.subarray(12 + len);
-      this.replies.push({ type, name: PACKETS[type]?.name ?? `UNKNOWN(${type})`, args: splitArgs(type, body), body });
+      this.replies.push({
+        type, name: PACKETS[type]?.name ?? `UNKNOWN(${type})`, args: splitArgs(type, body), body, magic,
+      });
     }
     this.wake();
   }
