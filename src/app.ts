@@ -1,0 +1,97 @@
+/**
+ * The composition root: configuration → store → engine → listeners. The CLI and the tests build
+ * servers only through `startServer`, so both run the same wiring.
+ */
+import { readFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import type { ServerConfig, VerboseLevel } from './config.js';
+import { systemClock, type Clock } from './engine/clock.js';
+import { Engine } from './engine/engine.js';
+import { GearmanServer } from './server/gearman-server.js';
+import { createStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export const VERSION: string = (() => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+})();
+
+/** gearmand's level names on pino's levels. */
+const PINO_LEVEL: Record<VerboseLevel, string> = {
+  FATAL: 'fatal', ALERT: 'fatal', CRITICAL: 'fatal', ERROR: 'error',
+  WARNING: 'warn', NOTICE: 'info', INFO: 'info', DEBUG: 'debug',
+};
+
+export interface RunningApp {
+  config: ServerConfig;
+  engine: Engine;
+  store: Store;
+  gearman: GearmanServer;
+  log: Logger;
+  /** Graceful: stop accepting, let running jobs finish (up to `graceMs`), then close. */
+  stop(graceMs?: number): Promise<void>;
+  /** Immediate: drop every connection and close. */
+  kill(): Promise<void>;
+}
+
+export function createLogger(level: VerboseLevel): Logger {
+  return pino({ level: PINO_LEVEL[level], base: { pid: process.pid } });
+}
+
+export async function startServer(config: ServerConfig, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningApp> {
+  const log = deps.log ?? createLogger(config.verbose);
+  const store = createStore(config);
+  await store.open();
+  const engine = new Engine({
+    clock: deps.clock ?? systemClock,
+    handlePrefix: config.jobHandlePrefix,
+    jobRetries: config.jobRetries,
+    workerWakeup: config.workerWakeup,
+    roundRobin: config.roundRobin,
+    maxFunctionBytes: 512,
+    maxUniqueBytes: 64,
+    maxPayloadBytes: config.maxPayload,
+    firstHandle: await store.nextHandleNumber(),
+  });
+  const gearman = new GearmanServer({
+    engine, log,
+    port: config.port,
+    host: config.listen,
+    maxPayload: config.maxPayload,
+    maxConnections: config.maxConnections,
+    exceptions: config.exceptions,
+    version: `${VERSION} (gearhq)`,
+    verboseLevel: config.verbose,
+    persistent: store.capabilities.durable,
+  });
+  await gearman.listen();
+  log.info({ port: gearman.port, listen: config.listen || '*', store: store.name, version: VERSION },
+    'gearhq listening');
+
+  let stopped: Promise<void> | null = null;
+  const app: RunningApp = {
+    config, engine, store, gearman, log,
+    stop(graceMs = 10000) {
+      stopped ??= (async () => {
+        gearman.stopListening();
+        const deadline = Date.now() + graceMs;
+        while (Date.now() < deadline && [...engine.functions.values()].some((f) => f.running > 0)) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        gearman.disconnectAll();
+        await store.close();
+        log.info('gearhq stopped');
+      })();
+      return stopped;
+    },
+    kill() {
+      stopped ??= (async () => {
+        gearman.stopListening();
+        gearman.disconnectAll();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+  return app;
+}

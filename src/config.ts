@@ -1,0 +1,168 @@
+/**
+ * The server's configuration: one table of options drives the command-line flags, the
+ * environment variables (GEARHQ_<NAME>) and the config file (JSON, keys as the long flag names).
+ * Precedence: flags over environment over file over defaults. Parsed and validated once here;
+ * everything downstream receives a typed, checked `ServerConfig`.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export const VERBOSE_LEVELS = ['FATAL', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
+export type VerboseLevel = (typeof VERBOSE_LEVELS)[number];
+export const STORES = ['memory', 'sqlite', 'postgres'] as const;
+export type StoreKind = (typeof STORES)[number];
+
+export interface ServerConfig {
+  port: number;
+  /** Address to bind; empty = every interface, as gearmand. */
+  listen: string;
+  httpPort: number;
+  dataDir: string;
+  store: StoreKind;
+  databaseUrl: string;
+  durability: 'fsync' | 'os';
+  jobRetries: number;
+  workerWakeup: number;
+  roundRobin: boolean;
+  jobHandlePrefix: string;
+  exceptions: boolean;
+  verbose: VerboseLevel;
+  maxPayload: number;
+  maxConnections: number;
+}
+
+type Kind = 'int' | 'string' | 'bool' | 'size';
+
+interface OptionSpec {
+  key: keyof ServerConfig;
+  /** Long flag name, also the config-file key and (upper-cased) the env suffix. */
+  name: string;
+  short?: string;
+  kind: Kind;
+  description: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'port', name: 'port', short: 'p', kind: 'int', min: 0, max: 65535, description: 'Gearman port (4730)' },
+  { key: 'listen', name: 'listen', short: 'L', kind: 'string', description: 'address to bind (default: all interfaces, as gearmand)' },
+  { key: 'httpPort', name: 'http-port', kind: 'int', min: 0, max: 65535, description: 'REST API, metrics and dashboard port (4731; 0 = off)' },
+  { key: 'dataDir', name: 'data-dir', kind: 'string', description: 'where the SQLite store lives (./gearhq-data)' },
+  { key: 'store', name: 'store', kind: 'string', choices: STORES, description: 'job store: memory, sqlite or postgres' },
+  { key: 'databaseUrl', name: 'database-url', kind: 'string', description: 'PostgreSQL connection URL for --store postgres' },
+  { key: 'durability', name: 'durability', kind: 'string', choices: ['fsync', 'os'], description: 'commit to disk before acknowledging (fsync) or leave it to the OS' },
+  { key: 'jobRetries', name: 'job-retries', short: 'j', kind: 'int', min: 0, description: 'as gearmand: attempts in total after worker loss, 0 = unlimited' },
+  { key: 'workerWakeup', name: 'worker-wakeup', short: 'w', kind: 'int', min: 0, description: 'as gearmand: workers woken per new job, 0 = all' },
+  { key: 'roundRobin', name: 'round-robin', short: 'R', kind: 'bool', description: "as gearmand: rotate a worker's functions" },
+  { key: 'jobHandlePrefix', name: 'job-handle-prefix', kind: 'string', description: 'job handle prefix (H:<hostname>)' },
+  { key: 'exceptions', name: 'exceptions', kind: 'bool', description: 'as gearmand: exceptions option on for every connection' },
+  { key: 'verbose', name: 'verbose', kind: 'string', choices: VERBOSE_LEVELS, description: "log level, gearmand's names (INFO)" },
+  { key: 'maxPayload', name: 'max-payload', kind: 'size', min: 0, description: 'largest job payload or result, e.g. 64MiB' },
+  { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
+];
+
+export function defaultConfig(): ServerConfig {
+  return {
+    port: 4730,
+    listen: '',
+    httpPort: 4731,
+    dataDir: './gearhq-data',
+    // The durable stores arrive with the persistence work; until then memory is the default.
+    store: 'memory',
+    databaseUrl: '',
+    durability: 'fsync',
+    jobRetries: 0,
+    workerWakeup: 0,
+    roundRobin: false,
+    jobHandlePrefix: `H:${hostname()}`,
+    exceptions: false,
+    verbose: 'INFO',
+    maxPayload: 64 * 1024 * 1024,
+    maxConnections: 10000,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses `64MiB`, `512k`, `1048576` into bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?\s*$/i.exec(text);
+  if (!m) throw new ConfigError(`not a size: ${JSON.stringify(text)} (try 1048576, 512KiB or 64MiB)`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
+  const where = `${source} ${spec.name}`;
+  switch (spec.kind) {
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes' || raw === '') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no') return false;
+      throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : /^-?\d+$/.test(String(raw).trim()) ? Number(raw) : NaN;
+      if (!Number.isInteger(n)) throw new ConfigError(`${where}: expected an integer, got ${JSON.stringify(raw)}`);
+      if (spec.min !== undefined && n < spec.min) throw new ConfigError(`${where}: must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw new ConfigError(`${where}: must be at most ${spec.max}`);
+      return n;
+    }
+    case 'size':
+      return typeof raw === 'number' ? raw : parseSize(String(raw));
+    case 'string': {
+      let s = String(raw);
+      if (spec.choices) {
+        const match = spec.choices.find((c) => c.toLowerCase() === s.toLowerCase());
+        if (match === undefined) {
+          throw new ConfigError(`${where}: expected one of ${spec.choices.join(', ')}, got ${JSON.stringify(raw)}`);
+        }
+        s = match;
+      }
+      return s;
+    }
+  }
+}
+
+/**
+ * Builds the configuration from a config file (if given), the environment and parsed flags
+ * (keyed by long flag name; undefined = not given).
+ */
+export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env,
+  configFile?: string): ServerConfig {
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  const file = configFile ?? env.GEARHQ_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`config file ${file}: expected a JSON object`);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      const spec = OPTIONS.find((o) => o.name === k || o.key === k);
+      if (spec === undefined) throw new ConfigError(`config file ${file}: unknown option ${JSON.stringify(k)}`);
+      config[spec.key] = coerce(spec, v, `config file ${file}:`);
+    }
+  }
+  for (const spec of OPTIONS) {
+    const v = env[`GEARHQ_${spec.name.toUpperCase().replace(/-/g, '_')}`];
+    if (v !== undefined && v !== '') config[spec.key] = coerce(spec, v, 'environment');
+  }
+  for (const spec of OPTIONS) {
+    const v = flags[spec.key];
+    if (v !== undefined) config[spec.key] = coerce(spec, v, 'option --');
+  }
+  const c = config as unknown as ServerConfig;
+  if (c.jobHandlePrefix.length === 0 || c.jobHandlePrefix.length > 40) {
+    throw new ConfigError('job-handle-prefix must be 1 to 40 bytes (handles are at most 63)');
+  }
+  if (c.store === 'postgres' && !c.databaseUrl) throw new ConfigError('--store postgres needs --database-url');
+  return c;
+}

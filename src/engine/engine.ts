@@ -1,0 +1,569 @@
+import type { ErrorCode } from '../errors/catalogue.js';
+import { PacketType } from '../protocol/packets.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { EngineEmitter, type FailReason, type RequeueReason } from './events.js';
+import { FunctionQueue } from './function-queue.js';
+import { Job, Priority } from './job.js';
+import { MinHeap } from './min-heap.js';
+import type { Session } from './session.js';
+
+export interface EngineOptions {
+  clock: Clock;
+  /** Handles are `<prefix>:<n>`. */
+  handlePrefix: string;
+  /** As gearmand's -j: a job taken back from workers this many times fails; 0 = unlimited. */
+  jobRetries: number;
+  /** As gearmand's -w: NOOPs sent per new job; 0 = every sleeping worker. */
+  workerWakeup: number;
+  /** As gearmand's -R: rotate a worker's functions after each assignment. */
+  roundRobin: boolean;
+  maxFunctionBytes: number;
+  maxUniqueBytes: number;
+  maxPayloadBytes: number;
+  /** First handle number (a persistent store resumes its counter). */
+  firstHandle?: number;
+}
+
+export interface SubmitRequest {
+  fn: string;
+  unique: string;
+  payload: Buffer;
+  priority: Priority;
+  background: boolean;
+  /** Ms since the epoch when the job may run; 0 or past = now. */
+  dueAt: number;
+  reducer: string;
+}
+
+export type JobAssignMode = 'plain' | 'uniq' | 'all';
+
+export interface JobStatus {
+  known: boolean;
+  running: boolean;
+  numerator: string;
+  denominator: string;
+  clients: number;
+}
+
+const UNKNOWN_STATUS: JobStatus = { known: false, running: false, numerator: '0', denominator: '0', clients: 0 };
+
+/**
+ * The job server's state machine: functions and their queues, unique coalescing, workers and
+ * wake-ups, assignment, results, timeouts and due times. Pure and synchronous: it takes a clock,
+ * talks to connections only through their `Outbox`, and reports every change as an event.
+ */
+export class Engine {
+  readonly events = new EngineEmitter();
+  readonly functions = new Map<string, FunctionQueue>();
+  /** Active jobs (scheduled, queued, running) by handle. */
+  readonly jobs = new Map<string, Job>();
+  /** Most recently created active job per unique, across functions (GET_STATUS_UNIQUE). */
+  private readonly byUnique = new Map<string, Job>();
+  private readonly due = new MinHeap<Job>();
+  private dueTimer: TimerHandle | null = null;
+  private dueTimerAt = 0;
+  private nextHandle: number;
+  private seq = 0;
+
+  constructor(readonly options: EngineOptions) {
+    this.nextHandle = options.firstHandle ?? 1;
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  /** The number the next new job's handle will carry. */
+  get handleCounter(): number {
+    return this.nextHandle;
+  }
+
+  fn(name: string): FunctionQueue {
+    let f = this.functions.get(name);
+    if (f === undefined) {
+      f = new FunctionQueue(name);
+      this.functions.set(name, f);
+    }
+    return f;
+  }
+
+  // ---------------------------------------------------------------------------------- sessions
+
+  open(session: Session): void {
+    this.events.emit('session.opened', session);
+  }
+
+  /** A connection went away: its running jobs are requeued, its waits dropped. */
+  close(session: Session): void {
+    if (session.closed) return;
+    session.closed = true;
+    const wasWorker = session.isWorker;
+    if (session.held !== null) {
+      for (const job of [...session.held]) this.takeBack(job, 'lost');
+    }
+    for (const a of session.abilities) a.fn.removeWorker(session);
+    session.abilities = [];
+    if (session.attached !== null) {
+      for (const job of session.attached) this.detachClient(job, session);
+      session.attached = null;
+    }
+    if (wasWorker) this.events.emit('worker.disconnected', session);
+    this.events.emit('session.closed', session);
+  }
+
+  // ----------------------------------------------------------------------------------- clients
+
+  /** Creates a job, or joins an active one with the same unique. Returns the job or an error. */
+  submit(session: Session | null, req: SubmitRequest): Job | ErrorCode {
+    const o = this.options;
+    if (req.fn.length === 0) return 'FUNCTION_EMPTY';
+    if (req.fn.length > o.maxFunctionBytes) return 'FUNCTION_TOO_LARGE';
+    if (req.unique.length > o.maxUniqueBytes) return 'UNIQUE_TOO_LARGE';
+    if (req.payload.length > o.maxPayloadBytes) return 'PAYLOAD_TOO_LARGE';
+    const fn = this.fn(req.fn);
+    const key = coalesceKey(req.unique, req.payload);
+    if (key !== null) {
+      const existing = fn.byKey.get(key);
+      if (existing !== undefined) {
+        if (req.background) existing.backgroundRefs++;
+        else if (session !== null) this.attachClient(existing, session);
+        this.events.emit('job.coalesced', existing, session, req.background);
+        return existing;
+      }
+    }
+    const limit = fn.maxQueue[req.priority]!;
+    if (limit > 0 && fn.total >= limit) return 'QUEUE_FULL';
+
+    const now = this.clock.now();
+    const handle = `${o.handlePrefix}:${this.nextHandle++}`;
+    const job = new Job(++this.seq, handle, fn, req.unique, req.payload, req.priority, req.background,
+      req.reducer, req.dueAt > now ? req.dueAt : 0, now);
+    this.jobs.set(handle, job);
+    if (key !== null) {
+      job.coalesceKey = key;
+      fn.byKey.set(key, job);
+    }
+    if (req.unique.length > 0) this.byUnique.set(req.unique, job);
+    if (!req.background && session !== null) this.attachClient(job, session);
+    this.events.emit('job.submitted', job, session);
+    if (job.dueAt > 0) this.schedule(job);
+    else this.enqueue(job);
+    return job;
+  }
+
+  status(handle: string): JobStatus {
+    const job = this.jobs.get(handle);
+    if (job === undefined) return UNKNOWN_STATUS;
+    return statusOf(job);
+  }
+
+  statusByUnique(unique: string): JobStatus {
+    const job = unique.length > 0 ? this.byUnique.get(unique) : undefined;
+    if (job === undefined || !job.isActive) return UNKNOWN_STATUS;
+    return statusOf(job);
+  }
+
+  // ----------------------------------------------------------------------------------- workers
+
+  canDo(session: Session, name: string, timeoutMs: number): ErrorCode | null {
+    if (name.length > this.options.maxFunctionBytes) return 'FUNCTION_TOO_LARGE';
+    const fn = this.fn(name);
+    const existing = session.ability(fn);
+    if (existing !== undefined) {
+      existing.timeoutMs = timeoutMs;
+      return null;
+    }
+    const first = !session.isWorker;
+    session.abilities.unshift({ fn, timeoutMs });
+    fn.addWorker(session);
+    if (first) this.events.emit('worker.connected', session);
+    return null;
+  }
+
+  cantDo(session: Session, name: string): void {
+    const fn = this.functions.get(name);
+    if (fn === undefined) return;
+    const i = session.abilities.findIndex((a) => a.fn === fn);
+    if (i < 0) return;
+    session.abilities.splice(i, 1);
+    fn.removeWorker(session);
+    this.releaseHeld(session, fn);
+  }
+
+  resetAbilities(session: Session): void {
+    for (const a of session.abilities) a.fn.removeWorker(session);
+    session.abilities = [];
+    this.releaseHeld(session, null);
+  }
+
+  /** PRE_SLEEP: NOOP at once when a job is waiting, else sleep until one arrives. */
+  preSleep(session: Session): void {
+    for (const a of session.abilities) {
+      if (a.fn.queuedTotal > 0 && !a.fn.paused) {
+        if (!session.noopSent) {
+          session.noopSent = true;
+          session.out.noop();
+        }
+        return;
+      }
+    }
+    session.sleeping = true;
+  }
+
+  /**
+   * GRAB_JOB*: the next job across the worker's functions, HIGH before NORMAL before LOW over
+   * all of them, FIFO within a level, newest registration first (rotated with round-robin).
+   */
+  grab(session: Session): Job | null {
+    session.sleeping = false;
+    session.noopSent = false;
+    const abilities = session.abilities;
+    for (let p = 0; p < 3; p++) {
+      for (let i = 0; i < abilities.length; i++) {
+        const ability = abilities[i]!;
+        const fn = ability.fn;
+        if (fn.paused) continue;
+        const job = fn.take(p);
+        if (job === undefined) continue;
+        if (this.options.roundRobin && abilities.length > 1) {
+          abilities.splice(i, 1);
+          abilities.push(ability);
+        }
+        this.start(job, session, ability.timeoutMs);
+        return job;
+      }
+    }
+    return null;
+  }
+
+  workStatus(session: Session, handle: string, numerator: string, denominator: string): ErrorCode | null {
+    const job = this.heldBy(session, handle);
+    if (job === null) return 'JOB_NOT_FOUND_RESULT';
+    job.numerator = numerator;
+    job.denominator = denominator;
+    const clients = job.clients;
+    if (clients !== null) {
+      for (let i = 0; i < clients.length; i++) clients[i]!.out.workStatus(handle, numerator, denominator);
+    }
+    this.events.emit('job.status', job);
+    return null;
+  }
+
+  /** WORK_DATA or WORK_WARNING: forwarded to waiting clients, the job carries on. */
+  workData(session: Session, type: PacketType.WORK_DATA | PacketType.WORK_WARNING, handle: string,
+    data: Buffer): ErrorCode | null {
+    const job = this.heldBy(session, handle);
+    if (job === null) return 'JOB_NOT_FOUND_DATA';
+    this.forward(job, type, data);
+    this.events.emit('job.data', job, type === PacketType.WORK_DATA ? 'data' : 'warning', data);
+    return null;
+  }
+
+  workComplete(session: Session, handle: string, result: Buffer): ErrorCode | null {
+    const job = this.heldBy(session, handle);
+    if (job === null) return 'JOB_NOT_FOUND_RESULT';
+    if (this.endCancelled(job)) return null;
+    this.forward(job, PacketType.WORK_COMPLETE, result);
+    this.finish(job, 'completed');
+    this.events.emit('job.completed', job, result);
+    return null;
+  }
+
+  workFail(session: Session, handle: string): ErrorCode | null {
+    const job = this.heldBy(session, handle);
+    if (job === null) return 'JOB_NOT_FOUND_RESULT';
+    if (this.endCancelled(job)) return null;
+    this.failJob(job, 'fail', null);
+    return null;
+  }
+
+  workException(session: Session, handle: string, data: Buffer): ErrorCode | null {
+    const job = this.heldBy(session, handle);
+    if (job === null) return 'JOB_NOT_FOUND_EXCEPTION';
+    if (this.endCancelled(job)) return null;
+    this.failJob(job, 'exception', data);
+    return null;
+  }
+
+  // ------------------------------------------------------------------------------------- admin
+
+  /**
+   * Cancels a job. A queued or scheduled job is removed; a running one keeps running but its
+   * clients are released and its result goes nowhere. Clients get WORK_FAIL. False if unknown.
+   */
+  cancel(handle: string): boolean {
+    const job = this.jobs.get(handle);
+    if (job === undefined) return false;
+    this.notifyFail(job);
+    if (job.clients !== null) {
+      for (const c of job.clients) c.attached?.delete(job);
+      job.clients = null;
+    }
+    job.backgroundRefs = 0;
+    if (job.state === 'running') {
+      // The worker may still send its result; it is accepted and dropped (no ERROR to a worker
+      // that did nothing wrong), and the job ends as cancelled. New submissions no longer join it.
+      if (job.cancelRequested) return true;
+      job.cancelRequested = true;
+      this.unindex(job);
+      this.events.emit('job.cancelled', job);
+      return true;
+    }
+    this.finish(job, 'cancelled');
+    this.events.emit('job.cancelled', job);
+    return true;
+  }
+
+  /** maxqueue: limits per priority (0 = unlimited); false when the function does not exist. */
+  setMaxQueue(name: string, limits: [number, number, number]): boolean {
+    const fn = this.functions.get(name);
+    if (fn === undefined) return false;
+    fn.maxQueue[0] = limits[0];
+    fn.maxQueue[1] = limits[1];
+    fn.maxQueue[2] = limits[2];
+    return true;
+  }
+
+  /** Removes an idle function; refuses while it has workers or jobs. */
+  dropFunction(name: string): 'ok' | 'busy' | 'not-found' {
+    let fn = this.functions.get(name);
+    if (fn === undefined) {
+      const lower = name.toLowerCase();
+      for (const f of this.functions.values()) if (f.name.toLowerCase() === lower) { fn = f; break; }
+    }
+    if (fn === undefined) return 'not-found';
+    if (fn.workers.length > 0 || fn.total > 0) return 'busy';
+    this.functions.delete(fn.name);
+    return 'ok';
+  }
+
+  // ---------------------------------------------------------------------------------- internals
+
+  /** A cancelled job's worker reported back: the job ends as cancelled, the result goes nowhere. */
+  private endCancelled(job: Job): boolean {
+    if (!job.cancelRequested) return false;
+    this.finish(job, 'cancelled');
+    return true;
+  }
+
+  private attachClient(job: Job, session: Session): void {
+    (job.clients ??= []).push(session);
+    (session.attached ??= new Set()).add(job);
+  }
+
+  private detachClient(job: Job, session: Session): void {
+    const clients = job.clients;
+    if (clients === null) return;
+    const i = clients.indexOf(session);
+    if (i >= 0) clients.splice(i, 1);
+    if (job.isWanted) return;
+    // Nobody waits and no background submission needs it: a job not yet started is dropped now;
+    // a running one finishes normally and its results go nowhere.
+    if (job.state === 'queued' || job.state === 'scheduled') {
+      this.finish(job, 'abandoned');
+      this.events.emit('job.abandoned', job);
+    }
+  }
+
+  private enqueue(job: Job): void {
+    const fn = job.fn;
+    job.state = 'queued';
+    fn.queues[job.priority]!.push(job);
+    fn.queued[job.priority]!++;
+    if (!fn.paused) this.wake(fn);
+  }
+
+  /** NOOPs sleeping workers of a function, starting where the last walk stopped. */
+  private wake(fn: FunctionQueue): void {
+    const workers = fn.workers;
+    const n = workers.length;
+    if (n === 0) return;
+    const limit = this.options.workerWakeup;
+    let woken = 0;
+    let i = fn.wakeHead;
+    for (let visited = 0; visited < n; visited++) {
+      const s = workers[i]!;
+      i = i + 1 === n ? 0 : i + 1;
+      if (s.sleeping && !s.noopSent) {
+        s.noopSent = true;
+        s.out.noop();
+        if (limit > 0 && ++woken >= limit) break;
+      }
+    }
+    fn.wakeHead = i;
+  }
+
+  private start(job: Job, session: Session, timeoutMs: number): void {
+    job.state = 'running';
+    job.worker = session;
+    job.attempts++;
+    job.startedAt = this.clock.now();
+    job.fn.running++;
+    (session.held ??= new Set()).add(job);
+    if (timeoutMs > 0) {
+      job.timer = this.clock.setTimer(() => {
+        job.timer = null;
+        if (job.worker === session) this.takeBack(job, 'timeout');
+      }, Math.max(timeoutMs, 1000));
+    }
+    this.events.emit('job.assigned', job, session);
+  }
+
+  private heldBy(session: Session, handle: string): Job | null {
+    const job = this.jobs.get(handle);
+    if (job === undefined || job.worker !== session) return null;
+    return job;
+  }
+
+  /** Requeues the jobs a worker holds for `fn` (or all of them) after CANT_DO/RESET_ABILITIES. */
+  private releaseHeld(session: Session, fn: FunctionQueue | null): void {
+    if (session.held === null) return;
+    for (const job of [...session.held]) {
+      if (fn === null || job.fn === fn) this.takeBack(job, 'released');
+    }
+  }
+
+  /** Takes a running job away from its worker: requeued, or failed when -j is exhausted. */
+  private takeBack(job: Job, reason: RequeueReason): void {
+    this.stopRunning(job);
+    job.retries++;
+    if (job.cancelRequested) {
+      this.finish(job, 'cancelled');
+      return;
+    }
+    if (!job.isWanted) {
+      // Abandoned while running: it ends here instead of going back to the queue.
+      this.finish(job, 'abandoned');
+      this.events.emit('job.abandoned', job);
+      return;
+    }
+    const max = this.options.jobRetries;
+    if (max > 0 && job.retries >= max) {
+      this.failJob(job, 'retries-exhausted', null);
+      return;
+    }
+    job.numerator = '0';
+    job.denominator = '0';
+    this.events.emit('job.requeued', job, reason);
+    this.enqueue(job);
+  }
+
+  private stopRunning(job: Job): void {
+    if (job.worker === null) return;
+    job.worker.held?.delete(job);
+    job.worker = null;
+    job.fn.running--;
+    if (job.timer !== null) {
+      this.clock.clearTimer(job.timer as TimerHandle);
+      job.timer = null;
+    }
+  }
+
+  private failJob(job: Job, reason: FailReason, data: Buffer | null): void {
+    if (reason === 'exception' && data !== null) this.forwardException(job, data);
+    else this.notifyFail(job);
+    this.finish(job, 'failed');
+    this.events.emit('job.failed', job, reason, data);
+  }
+
+  private forward(job: Job, type: number, data: Buffer): void {
+    const clients = job.clients;
+    if (clients === null) return;
+    for (let i = 0; i < clients.length; i++) clients[i]!.out.workBlob(type, job.handle, data);
+  }
+
+  private forwardException(job: Job, data: Buffer): void {
+    const clients = job.clients;
+    if (clients === null) return;
+    for (const c of clients) {
+      if (c.exceptions) c.out.workBlob(PacketType.WORK_EXCEPTION, job.handle, data);
+      else c.out.workFail(job.handle);
+    }
+  }
+
+  private notifyFail(job: Job): void {
+    const clients = job.clients;
+    if (clients === null) return;
+    for (const c of clients) c.out.workFail(job.handle);
+  }
+
+  /** Ends a job: out of every index and counter, clients released. */
+  private finish(job: Job, state: 'completed' | 'failed' | 'cancelled' | 'abandoned'): void {
+    const fn = job.fn;
+    if (job.state === 'running') this.stopRunning(job);
+    else if (job.state === 'queued') fn.queued[job.priority]!--;
+    else if (job.state === 'scheduled') fn.scheduledByPriority[job.priority]!--;
+    job.state = state;
+    this.jobs.delete(job.handle);
+    this.unindex(job);
+    if (job.clients !== null) {
+      for (const c of job.clients) c.attached?.delete(job);
+      job.clients = null;
+    }
+  }
+
+  /** Out of the coalescing indexes: later submissions with the same unique make a new job. */
+  private unindex(job: Job): void {
+    const key = job.coalesceKey;
+    if (key !== null) {
+      if (job.fn.byKey.get(key) === job) job.fn.byKey.delete(key);
+      job.coalesceKey = null;
+    }
+    if (job.unique.length > 0 && this.byUnique.get(job.unique) === job) this.byUnique.delete(job.unique);
+  }
+
+  // ---------------------------------------------------------------------------------- due times
+
+  private schedule(job: Job): void {
+    job.state = 'scheduled';
+    job.fn.scheduledByPriority[job.priority]!++;
+    this.due.push(job.dueAt, job);
+    this.armDueTimer();
+  }
+
+  private armDueTimer(): void {
+    const next = this.due.peekKey();
+    if (next === undefined) return;
+    if (this.dueTimer !== null) {
+      if (this.dueTimerAt <= next) return;
+      this.clock.clearTimer(this.dueTimer);
+    }
+    this.dueTimerAt = next;
+    this.dueTimer = this.clock.setTimer(() => {
+      this.dueTimer = null;
+      this.releaseDue();
+    }, Math.max(0, next - this.clock.now()));
+  }
+
+  /** Moves every job whose time has come into its queue (waking workers), then re-arms. */
+  releaseDue(): void {
+    const now = this.clock.now();
+    for (;;) {
+      const at = this.due.peekKey();
+      if (at === undefined || at > now) break;
+      const job = this.due.pop()!;
+      if (job.state !== 'scheduled') continue;
+      job.fn.scheduledByPriority[job.priority]!--;
+      this.events.emit('job.due', job);
+      this.enqueue(job);
+    }
+    this.armDueTimer();
+  }
+}
+
+/** The coalescing key for a unique: none for empty, the workload for `-`, else the unique. */
+function coalesceKey(unique: string, payload: Buffer): string | null {
+  if (unique.length === 0) return null;
+  if (unique === '-') return payload.length === 0 ? null : '-\0' + payload.latin1Slice(0, payload.length);
+  return unique;
+}
+
+function statusOf(job: Job): JobStatus {
+  return {
+    known: true,
+    running: job.state === 'running',
+    numerator: job.numerator,
+    denominator: job.denominator,
+    clients: job.clients?.length ?? 0,
+  };
+}

@@ -1,0 +1,162 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.js';
+import { Session, type Outbox } from '../engine/session.js';
+import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
+import { Decoder, type DecoderLimits, type PacketSink } from '../protocol/decoder.js';
+import { OutBuffer } from '../protocol/encoder.js';
+import type { ProtocolError } from '../protocol/errors.js';
+import { PacketType, packetName } from '../protocol/packets.js';
+import type { FlushScheduler, Flushable } from './flush.js';
+import { HANDLERS } from './handlers.js';
+
+/** What every connection shares: the engine and the server's settings. */
+export interface ConnectionContext {
+  engine: Engine;
+  flusher: FlushScheduler;
+  log: Logger;
+  decoderLimits: DecoderLimits;
+  /** --exceptions: every connection starts with the exceptions option on. */
+  exceptionsByDefault: boolean;
+  /** Answers one admin text line. */
+  admin(line: string, conn: Connection): string;
+  /** Pause reading from a peer whose unsent replies exceed this many bytes. */
+  outputHighWater: number;
+  /** Close a peer whose unsent replies exceed this many bytes (it stopped reading). */
+  outputHardLimit: number;
+  onClose(conn: Connection): void;
+}
+
+/**
+ * One TCP connection: bytes in through the decoder, packets to the handler table, replies into a
+ * per-turn output buffer flushed once per event-loop turn. Also the engine's `Outbox` for it.
+ */
+export class Connection implements PacketSink, Outbox, Flushable {
+  readonly session: Session;
+  readonly out = new OutBuffer();
+  flushQueued = false;
+  private readonly decoder: Decoder;
+  private closing = false;
+  private pausedForOutput = false;
+
+  constructor(readonly socket: Socket, readonly ctx: ConnectionContext, id: number) {
+    socket.setNoDelay(true);
+    const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '-';
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    this.session = new Session(id, address, this, ctx.engine.clock.now(),
+      typeof fd === 'number' && fd >= 0 ? String(fd) : String(id));
+    this.session.exceptions = ctx.exceptionsByDefault;
+    this.decoder = new Decoder(this, ctx.decoderLimits);
+    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err) => ctx.log.debug({ err, conn: id }, 'connection error'));
+    socket.on('close', () => this.onClosed());
+    // A half-closed peer still gets its replies (gearmand drops them); then we close our side.
+    socket.on('end', () => {
+      this.closing = true;
+      this.ctx.flusher.mark(this);
+    });
+    ctx.engine.open(this.session);
+  }
+
+  // ------------------------------------------------------------------------------- PacketSink
+
+  onPacket(type: number, args: string[], data: Buffer | null): void {
+    if (this.session.closed) return;
+    HANDLERS[type]!(this, args, data);
+  }
+
+  onText(line: string): void {
+    if (this.session.closed) return;
+    this.out.text(this.ctx.admin(line, this));
+    this.ctx.flusher.mark(this);
+  }
+
+  onProtocolError(error: ProtocolError): void {
+    this.ctx.log.info({ conn: this.session.id, address: this.session.address, kind: error.kind,
+      packet: error.packetType ? packetName(error.packetType) : undefined }, error.message);
+    if (error.errorCode !== null) {
+      this.out.packet(PacketType.ERROR, [error.errorCode, error.message], null);
+      this.ctx.flusher.mark(this);
+    }
+    if (error.fatal) {
+      this.closing = true;
+      this.ctx.flusher.mark(this);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- Outbox
+
+  noop(): void {
+    this.out.packet0(PacketType.NOOP);
+    this.ctx.flusher.mark(this);
+  }
+
+  workStatus(handle: string, numerator: string, denominator: string): void {
+    this.out.packet(PacketType.WORK_STATUS, [handle, numerator, denominator], null);
+    this.ctx.flusher.mark(this);
+  }
+
+  workBlob(type: number, handle: string, data: Buffer): void {
+    this.out.packet(type, [handle], data);
+    this.ctx.flusher.mark(this);
+  }
+
+  workFail(handle: string): void {
+    this.out.packet1(PacketType.WORK_FAIL, handle);
+    this.ctx.flusher.mark(this);
+  }
+
+  // ---------------------------------------------------------------------------------- replies
+
+  /** Queues a reply made by a handler; it goes out with everything else at the end of the turn. */
+  replied(): void {
+    this.ctx.flusher.mark(this);
+  }
+
+  error(code: ErrorCode): void {
+    const spec = ERRORS[code];
+    this.out.packet(PacketType.ERROR, [spec.gearmanCode, spec.gearmanText], null);
+    this.ctx.flusher.mark(this);
+  }
+
+  flush(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (!this.out.isEmpty) {
+      const chunks = this.out.take();
+      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!);
+      const backlog = socket.writableLength;
+      if (backlog > this.ctx.outputHardLimit) {
+        this.ctx.log.warn({ conn: this.session.id, address: this.session.address, backlog },
+          'peer stopped reading its replies; closing the connection');
+        socket.destroy();
+        return;
+      }
+      if (backlog > this.ctx.outputHighWater && !this.pausedForOutput) {
+        // Back-pressure: read no more requests until the peer reads what we owe it.
+        this.pausedForOutput = true;
+        socket.pause();
+      }
+    }
+    if (this.closing) socket.end();
+  }
+
+  /** Ends the connection after what is queued has been written. */
+  closeAfterFlush(): void {
+    this.closing = true;
+    this.ctx.flusher.mark(this);
+  }
+
+  private onDrain(): void {
+    if (this.pausedForOutput) {
+      this.pausedForOutput = false;
+      this.socket.resume();
+    }
+  }
+
+  private onClosed(): void {
+    this.ctx.engine.close(this.session);
+    this.ctx.onClose(this);
+  }
+}

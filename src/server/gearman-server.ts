@@ -1,0 +1,97 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.js';
+import type { Session } from '../engine/session.js';
+import { DEFAULT_DECODER_LIMITS } from '../protocol/decoder.js';
+import { answerAdmin, type AdminContext } from './admin.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import { FlushScheduler } from './flush.js';
+
+export interface GearmanServerOptions {
+  engine: Engine;
+  log: Logger;
+  port: number;
+  /** Empty = every interface. */
+  host: string;
+  maxPayload: number;
+  maxConnections: number;
+  exceptions: boolean;
+  version: string;
+  verboseLevel: string;
+  persistent: boolean;
+}
+
+/** The Gearman TCP listener: accepts connections and keeps the set of open ones. */
+export class GearmanServer {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private readonly ctx: ConnectionContext;
+  private nextId = 1;
+
+  constructor(private readonly opts: GearmanServerOptions) {
+    const connections = this.connections;
+    const admin: AdminContext = {
+      engine: opts.engine,
+      version: opts.version,
+      verboseLevel: opts.verboseLevel,
+      pid: process.pid,
+      persistent: opts.persistent,
+      *sessions(): Iterable<Session> {
+        for (const c of connections) yield c.session;
+      },
+    };
+    this.ctx = {
+      engine: opts.engine,
+      flusher: new FlushScheduler(),
+      log: opts.log,
+      decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024 },
+      exceptionsByDefault: opts.exceptions,
+      admin: (line) => answerAdmin(admin, line),
+      outputHighWater: 1024 * 1024,
+      outputHardLimit: Math.max(256 * 1024 * 1024, opts.maxPayload * 4),
+      onClose: (c) => connections.delete(c),
+    };
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.maxConnections = opts.maxConnections;
+    this.server.on('drop', (d) => opts.log.warn({ remote: d?.remoteAddress },
+      `connection refused: --max-connections ${opts.maxConnections} reached`));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a !== null ? a.port : this.opts.port;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      const done = (): void => {
+        this.server.off('error', reject);
+        resolve();
+      };
+      if (this.opts.host) this.server.listen(this.opts.port, this.opts.host, done);
+      else this.server.listen(this.opts.port, done);
+    });
+  }
+
+  /** Stops accepting connections; existing ones stay open. */
+  stopListening(): void {
+    // close() only stops accepting; its callback would wait for every connection to end.
+    this.server.close();
+  }
+
+  /** Closes every connection at once. */
+  disconnectAll(): void {
+    for (const c of this.connections) c.socket.destroy();
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(socket, this.ctx, this.nextId++);
+    this.connections.add(conn);
+  }
+}
