@@ -1,0 +1,248 @@
+// Benchmark runner: gearhq vs gearmand under the same libgearman load generator.
+//
+//   npm run bench -- [--rounds N] [--scenario NAME]... [--only gearmand|gearhq] [--scale F]
+//                    [--timeout S] [--out FILE] [--no-write]
+//
+// Every scenario runs against both servers in alternation (A B, then B A in the next round), each
+// run on a fresh server on an ephemeral port. Medians go to stdout and to bench/RESULTS.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLoadgen, runLoadgen } from './loadgen.js';
+import { consoleTable, markdownReport, summarize, type MachineFacts, type RunRecord } from './report.js';
+import { selectScenarios, type Scenario } from './scenarios.js';
+import {
+  gearhqEntry,
+  gearmandVersion,
+  processCpuSeconds,
+  processStatusKb,
+  SERVER_NAMES,
+  startServer,
+  stopServer,
+  type RunningServer,
+  type ServerName,
+} from './servers.js';
+
+// dist/bench/run.js → repository root is two levels up.
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Options {
+  rounds: number;
+  scenarios: string[];
+  servers: ServerName[];
+  scale: number;
+  timeoutS: number;
+  out: string | null;
+  write: boolean;
+}
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`bench: ${msg}\n`);
+  process.stderr.write(
+    'usage: node dist/bench/run.js [--rounds N] [--scenario NAME]... [--only gearmand|gearhq]\n' +
+      '                            [--scale F] [--timeout S] [--out FILE] [--no-write]\n' +
+      '  scenarios: bg-submit, drain, fg-echo (= fg-echo-100B + fg-echo-10KiB), fg-echo-100B, fg-echo-10KiB\n',
+  );
+  process.exit(2);
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => argv[++i] ?? usage(`${a} needs a value`);
+    if (a === '--rounds') o.rounds = Number(next());
+    else if (a === '--scenario') o.scenarios.push(...next().split(','));
+    else if (a === '--only') {
+      const v = next();
+      if (v !== 'gearmand' && v !== 'gearhq') usage(`--only takes gearmand or gearhq, not ${v}`);
+      o.servers = [v];
+    } else if (a === '--scale') o.scale = Number(next());
+    else if (a === '--timeout') o.timeoutS = Number(next());
+    else if (a === '--out') o.out = path.resolve(next());
+    else if (a === '--no-write') o.write = false;
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown option ${a}`);
+  }
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 50) usage('--rounds must be an integer 1..50');
+  if (!(o.scale > 0 && o.scale <= 10)) usage('--scale must be in (0, 10]');
+  if (!(o.timeoutS >= 10 && o.timeoutS <= 590)) usage('--timeout must be 10..590 seconds');
+  return o;
+}
+
+const running = new Set<RunningServer>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => stopServer(s)));
+  running.clear();
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    process.stderr.write(`\nbench: ${sig}, stopping servers\n`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function runOnce(
+  scenario: Scenario,
+  server: ServerName,
+  round: number,
+  seq: number,
+  loadgen: string,
+  o: Options,
+): Promise<RunRecord> {
+  const rec: RunRecord = {
+    scenario: scenario.id,
+    server,
+    round,
+    seq,
+    ok: false,
+    error: null,
+    result: null,
+    peakRssKb: null,
+    serverCpuWholeRunS: null,
+  };
+  let srv: RunningServer;
+  try {
+    srv = await startServer(server, REPO);
+  } catch (err) {
+    rec.error = `start failed: ${(err as Error).message}`;
+    return rec;
+  }
+  running.add(srv);
+  try {
+    await sleep(200); // let the process settle after start-up
+    const jobs = Math.max(1, Math.round(scenario.jobs * o.scale));
+    const fn = `bench_${scenario.id}_${server}_r${round}_${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_]/g, '_');
+    const args = [
+      '--scenario', scenario.kind,
+      '--host', '127.0.0.1',
+      '--port', String(srv.port),
+      '--server-pid', String(srv.pid),
+      '--jobs', String(jobs),
+      '--fn', fn,
+      '--timeout', String(o.timeoutS - 5),
+      ...scenario.args,
+    ];
+    const cpu0 = processCpuSeconds(srv.pid);
+    const run = await runLoadgen(loadgen, args, o.timeoutS * 1000);
+    const cpu1 = processCpuSeconds(srv.pid);
+    rec.serverCpuWholeRunS = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    rec.peakRssKb = processStatusKb(srv.pid, 'VmHWM');
+    rec.result = run.result;
+    const problems: string[] = [];
+    if (run.timedOut) problems.push(`load generator killed after ${o.timeoutS} s`);
+    if (!run.result) problems.push('no result line from the load generator');
+    else {
+      if (run.result.errors > 0) problems.push(`${run.result.errors} errors, last: ${run.result.last_error ?? '?'}`);
+      if (run.result.ok !== run.result.jobs) problems.push(`${run.result.ok}/${run.result.jobs} jobs completed`);
+    }
+    if (run.exitCode !== 0 && !run.timedOut) problems.push(`load generator exit ${run.exitCode ?? run.signal}`);
+    if (srv.exited()) problems.push(`server died during the run (${srv.exitDescription()})`);
+    if (problems.length) {
+      const tailErr = run.stderr.trim().split('\n').slice(-5).join(' | ');
+      const tailSrv = srv.output().trim().split('\n').slice(-5).join(' | ');
+      rec.error = problems.join('; ') + (tailErr ? `; loadgen stderr: ${tailErr}` : '') + (tailSrv ? `; server output: ${tailSrv}` : '');
+    } else {
+      rec.ok = true;
+    }
+  } finally {
+    await stopServer(srv);
+    running.delete(srv);
+  }
+  return rec;
+}
+
+function describe(rec: RunRecord): string {
+  const r = rec.result;
+  const head = `round ${rec.round} ${rec.scenario.padEnd(13)} ${rec.server.padEnd(8)}`;
+  if (!rec.ok || !r) return `${head} FAILED: ${rec.error}`;
+  const lat = r.p99_ms !== undefined ? ` p50 ${r.p50_ms!.toFixed(2)} ms p99 ${r.p99_ms.toFixed(2)} ms` : '';
+  const cpu = r.server_cpu_s_per_100k === null ? '?' : r.server_cpu_s_per_100k.toFixed(2);
+  const rss = rec.peakRssKb === null ? '?' : (rec.peakRssKb / 1024).toFixed(0);
+  return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} cores`;
+}
+
+function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return m ? m[1]!.trim() : os.cpus()[0]?.model ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const o = parseOptions(argv);
+  let scenarios: Scenario[];
+  try {
+    scenarios = selectScenarios(o.scenarios);
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  if (o.servers.includes('gearhq') && !existsSync(gearhqEntry(REPO))) {
+    usage(`${path.relative(REPO, gearhqEntry(REPO))} is missing (build first, or use --only gearmand)`);
+  }
+  const loadgen = ensureLoadgen(REPO);
+  const facts: Omit<MachineFacts, 'loadAvgEnd'> = {
+    date: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+    nproc: os.availableParallelism(),
+    cpuModel: cpuModel(),
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    gearmand: gearmandVersion(),
+    loadAvgStart: loadAvg(),
+    rounds: o.rounds,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  };
+  process.stderr.write(
+    `bench: ${scenarios.map((s) => s.id).join(', ')} × ${o.servers.join(', ')} × ${o.rounds} rounds ` +
+      `(nproc ${facts.nproc}, node ${facts.node}, ${facts.gearmand})\n`,
+  );
+
+  const records: RunRecord[] = [];
+  let seq = 0;
+  const total = o.rounds * scenarios.length * o.servers.length;
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const scenario of scenarios) {
+      // Alternate which server goes first so drift on a noisy machine hits both equally.
+      const order = (round + scenarios.indexOf(scenario)) % 2 === 1 ? o.servers : [...o.servers].reverse();
+      for (const server of order) {
+        seq++;
+        const rec = await runOnce(scenario, server, round, seq, loadgen, o);
+        records.push(rec);
+        process.stderr.write(`[${seq}/${total}] ${describe(rec)}\n`);
+      }
+    }
+  }
+
+  const summaries = summarize(scenarios, o.servers, records, o.rounds);
+  process.stdout.write(`\nMedians of ${o.rounds} rounds\n${consoleTable(summaries, o.servers)}\n`);
+
+  const rawDir = path.join(REPO, 'bench/bin');
+  mkdirSync(rawDir, { recursive: true });
+  writeFileSync(path.join(rawDir, 'last-run.json'), JSON.stringify({ facts, records }, null, 2));
+
+  const both = o.servers.length === 2;
+  const out = o.out ?? (both ? path.join(REPO, 'bench/RESULTS.md') : null);
+  if (o.write && out) {
+    const md = markdownReport(summaries, o.servers, records, { ...facts, loadAvgEnd: loadAvg() });
+    writeFileSync(out, md + '\n');
+    process.stderr.write(`bench: wrote ${path.relative(REPO, out)} (raw runs in bench/bin/last-run.json)\n`);
+  } else {
+    process.stderr.write('bench: RESULTS.md not written (needs both servers, or --out FILE)\n');
+  }
+  process.exitCode = records.some((r) => !r.ok) ? 1 : 0;
+}
+
+main().catch(async (err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,180 @@
+// Starting, probing and stopping the two servers under test, and reading their /proc figures.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export type ServerName = 'gearmand' | 'gearhq';
+export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq'];
+
+export const GEARMAND_BIN = '/usr/sbin/gearmand';
+
+export interface RunningServer {
+  name: ServerName;
+  pid: number;
+  port: number;
+  child: ChildProcess;
+  /** Last few KiB of the server's stdout+stderr, for error reports. */
+  output(): string;
+  /** True once the process has exited (crash or stop). */
+  exited(): boolean;
+  exitDescription(): string;
+}
+
+/** The command line for one server on `port`; `repo` is the repository root. */
+export function serverCommand(name: ServerName, port: number, repo: string): { cmd: string; args: string[] } {
+  if (name === 'gearmand') {
+    return {
+      cmd: GEARMAND_BIN,
+      args: ['-t', '1', '-p', String(port), '-L', '127.0.0.1', '--log-file', 'stderr', '--verbose', 'ERROR'],
+    };
+  }
+  return {
+    cmd: process.execPath,
+    args: [
+      path.join(repo, 'dist/src/cli/main.js'),
+      'serve',
+      '-p',
+      String(port),
+      '-L',
+      '127.0.0.1',
+      '--store',
+      'memory',
+      '--http-port',
+      '0',
+    ],
+  };
+}
+
+export function gearhqEntry(repo: string): string {
+  return path.join(repo, 'dist/src/cli/main.js');
+}
+
+/** A port that was free a moment ago (the usual small race is accepted). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      s.removeAllListeners();
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(500, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a server and waits until its Gearman port accepts connections. */
+export async function startServer(name: ServerName, repo: string, readyTimeoutMs = 15000): Promise<RunningServer> {
+  const port = await freePort();
+  const { cmd, args } = serverCommand(name, port, repo);
+  const child = spawn(cmd, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitInfo: string | null = null;
+  child.on('exit', (code, signal) => {
+    exitInfo = signal ? `killed by ${signal}` : `exit code ${code}`;
+  });
+  child.on('error', (err) => {
+    exitInfo = `spawn error: ${err.message}`;
+  });
+  const server: RunningServer = {
+    name,
+    pid: child.pid ?? -1,
+    port,
+    child,
+    output: () => tail,
+    exited: () => exitInfo !== null,
+    exitDescription: () => exitInfo ?? 'running',
+  };
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exited()) break;
+    if (await canConnect(port)) return server;
+    await sleep(50);
+  }
+  await stopServer(server);
+  throw new Error(
+    `${name} did not accept connections on port ${port} within ${readyTimeoutMs} ms ` +
+      `(${server.exitDescription()}); command: ${cmd} ${args.join(' ')}\n--- output ---\n${tail}`,
+  );
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopServer(server: RunningServer, graceMs = 3000): Promise<void> {
+  if (server.exited() || server.child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (!server.exited()) server.child.kill('SIGKILL');
+  }, graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** utime+stime of the whole process in seconds, or null if it cannot be read. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime is field 14, stime field 15.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** A "VmHWM"/"VmRSS" figure from /proc/PID/status in KiB, or null. */
+export function processStatusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+let ticksCache = 0;
+function clockTicks(): number {
+  if (!ticksCache) {
+    try {
+      ticksCache = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksCache = 100; // USER_HZ on every mainstream Linux build
+    }
+  }
+  return ticksCache;
+}
+
+/** First line of `gearmand --version`, e.g. "gearmand 1.1.20+ds - https://...". */
+export function gearmandVersion(): string {
+  if (!existsSync(GEARMAND_BIN)) return 'not installed';
+  try {
+    const out = execFileSync(GEARMAND_BIN, ['--version'], { encoding: 'utf8', timeout: 10000 });
+    return out.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  }
+}
