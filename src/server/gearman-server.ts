@@ -51,7 +51,7 @@ export class GearmanServer {
       outputHardLimit: Math.max(256 * 1024 * 1024, opts.maxPayload * 4),
       onClose: (c) => connections.delete(c),
     };
-    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = opts.maxConnections;
     this.server.on('drop', (d) => opts.log.warn({ remote: d?.remoteAddress },
       `connection refused: --max-connections ${opts.maxConnections} reached`));
