@@ -239,8 +239,9 @@ export class Engine {
   workStatus(session: Session, handle: string, numerator: string, denominator: string): ErrorCode | null {
     const job = this.heldBy(session, handle);
     if (job === null) return 'JOB_NOT_FOUND_RESULT';
-    job.numerator = numerator;
-    job.denominator = denominator;
+    // Stored as integers (GET_STATUS answers with numbers), forwarded byte-for-byte as sent.
+    job.numerator = integerText(numerator);
+    job.denominator = integerText(denominator);
     const clients = job.clients;
     if (clients !== null) {
       for (let i = 0; i < clients.length; i++) clients[i]!.out.workStatus(handle, numerator, denominator);
@@ -556,6 +557,14 @@ function coalesceKey(unique: string, payload: Buffer): string | null {
   if (unique.length === 0) return null;
   if (unique === '-') return payload.length === 0 ? null : '-\0' + payload.latin1Slice(0, payload.length);
   return unique;
+}
+
+/** C `atoi` as text: optional sign and leading digits, anything else 0. */
+function integerText(s: string): string {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  if (m === null) return '0';
+  const n = parseInt(m[1]!, 10);
+  return Number.isSafeInteger(n) && Math.abs(n) <= 2147483647 ? String(n) : '0';
 }
 
 function statusOf(job: Job): JobStatus {
