@@ -85,11 +85,10 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       return stopped;
     },
     kill() {
-      stopped ??= (async () => {
-        gearman.stopListening();
-        gearman.disconnectAll();
-        await store.close();
-      })();
+      // Also cuts a graceful stop in progress short.
+      gearman.stopListening();
+      gearman.disconnectAll();
+      stopped ??= store.close();
       return stopped;
     },
   };

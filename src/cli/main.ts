@@ -34,11 +34,12 @@ serve.action(async (flags: Record<string, unknown>) => {
     throw e;
   }
   const running = app;
-  process.once('SIGTERM', () => {
+  // A repeated SIGTERM does not cut the graceful stop short; SIGINT always means now.
+  process.on('SIGTERM', () => {
     running.log.info('SIGTERM: stopping gracefully');
     void running.stop().then(() => process.exit(0));
   });
-  process.once('SIGINT', () => {
+  process.on('SIGINT', () => {
     running.log.info('SIGINT: stopping now');
     void running.kill().then(() => process.exit(0));
   });
