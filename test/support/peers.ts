@@ -242,13 +242,13 @@ function encodeSteps(steps: Step[]): string {
 }
 
 export function phpClient(env: PeerEnv, steps: Step[], opts: PeerOptions = {}): Peer {
-  return env.peers.spawn('php', [join(SCRIPTS_DIR, 'client.php'), env.server.host, String(env.server.port),
-    encodeSteps(steps)], { timeoutMs: 15000, ...opts });
+  return env.peers.spawn('php', [join(SCRIPTS_DIR, 'client.php'), env.server.host, String(env.server.port)],
+    { timeoutMs: 15000, ...opts, input: encodeSteps(steps) });
 }
 
 export function perlClient(env: PeerEnv, steps: Step[], opts: PeerOptions = {}): Peer {
-  return env.peers.spawn('perl', [join(SCRIPTS_DIR, 'client.pl'), env.server.host, String(env.server.port),
-    encodeSteps(steps)], { timeoutMs: 15000, ...opts });
+  return env.peers.spawn('perl', [join(SCRIPTS_DIR, 'client.pl'), env.server.host, String(env.server.port)],
+    { timeoutMs: 15000, ...opts, input: encodeSteps(steps) });
 }
 
 /** Waits for a client script to finish and returns its parsed RESULT list; fails with its output. */

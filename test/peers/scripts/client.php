@@ -1,7 +1,7 @@
 <?php
 // A php-gearman (GearmanClient) client driven by the peer tests.
-// usage: php client.php HOST PORT PROGRAM_JSON
-// PROGRAM_JSON is a list of steps run in order on one GearmanClient; binary data travels base64.
+// usage: php client.php HOST PORT < PROGRAM_JSON
+// PROGRAM_JSON (on stdin: it can hold megabytes) is a list of steps run in order on one GearmanClient; binary data travels base64.
 //   {"op":"do", "method":"doNormal|doHigh|doLow", "fn", "data", "unique"?}
 //       → {"rc", "result", "error"?}
 //   {"op":"bg", "method":"doBackground|doHighBackground|doLowBackground", "fn", "data", "unique"?}
@@ -11,8 +11,8 @@
 //       "fn", "data", "unique"?}]} → {"ok", "rc", "events": [[task index, kind, ...], ...]}
 // Every task callback is also printed at once as a line "EVENT <json>", so a test can react to
 // "created" while runTasks() is still waiting. The last line is "RESULT <json list of step results>".
-[$_, $host, $port, $program] = $argv;
-$steps = json_decode($program, true, 512, JSON_THROW_ON_ERROR);
+[$_, $host, $port] = $argv;
+$steps = json_decode(file_get_contents('php://stdin'), true, 512, JSON_THROW_ON_ERROR);
 
 $c = new GearmanClient();
 $c->addServer($host, (int)$port);

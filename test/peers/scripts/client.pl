@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # A pure-Perl Gearman::Client driven by the peer tests.
-# usage: perl client.pl HOST PORT PROGRAM_JSON
-# PROGRAM_JSON is a list of steps run in order on one Gearman::Client; binary data travels base64.
+# usage: perl client.pl HOST PORT < PROGRAM_JSON
+# PROGRAM_JSON (on stdin: it can hold megabytes) is a list of steps run in order on one Gearman::Client; binary data travels base64.
 #   {"op":"do", "fn", "data", "priority"?, "uniq"?}  → {"result": base64 or null, "failed": bool}
 #   {"op":"bg", "fn", "data", "priority"?, "uniq"?}  → {"handle"}
 #   {"op":"status", "handle"}  → {"known", "running", "numerator", "denominator"} or null (unknown)
@@ -12,8 +12,8 @@ use Gearman::Client;
 use JSON::PP ();
 use MIME::Base64 ();
 
-my ($host, $port, $program) = @ARGV;
-my $steps = JSON::PP::decode_json($program);
+my ($host, $port) = @ARGV;
+my $steps = JSON::PP::decode_json(do { local $/; <STDIN> });
 my $c = Gearman::Client->new(job_servers => ["$host:$port"]);
 my @out;
 for my $s (@$steps) {
