@@ -50,15 +50,20 @@ export function servers(kind: ServerKind): { setup(t: TestContext, opts?: SetupO
   return {
     async setup(t, opts = {}) {
       let server: RunningServer;
-      if (opts.fresh || opts.args) {
+      const own = Boolean(opts.fresh || opts.args);
+      if (own) {
         server = await startServer(kind, { args: opts.args ?? [] });
-        t.after(() => server.stop());
       } else {
         shared ??= startServer(kind);
         server = await shared;
       }
       const clients: RawClient[] = [];
-      t.after(() => { for (const c of clients) c.close(); });
+      // Connections first: gearhq's SIGTERM waits for running jobs, and a closed worker's job
+      // is requeued, so the server then stops at once.
+      t.after(async () => {
+        for (const c of clients) c.close();
+        if (own) await server.stop();
+      });
       return {
         kind,
         server,
