@@ -1,7 +1,8 @@
 <?php
 // A php-gearman (GearmanClient) client driven by the peer tests.
 // usage: php client.php HOST PORT < PROGRAM_JSON
-// PROGRAM_JSON (on stdin: it can hold megabytes) is a list of steps run in order on one GearmanClient; binary data travels base64.
+// PROGRAM_JSON (on stdin, as it can hold megabytes) is a list of steps run in order on one
+// GearmanClient; binary data travels base64.
 //   {"op":"do", "method":"doNormal|doHigh|doLow", "fn", "data", "unique"?}
 //       → {"rc", "result", "error"?}
 //   {"op":"bg", "method":"doBackground|doHighBackground|doLowBackground", "fn", "data", "unique"?}

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # A pure-Perl Gearman::Client driven by the peer tests.
 # usage: perl client.pl HOST PORT < PROGRAM_JSON
-# PROGRAM_JSON (on stdin: it can hold megabytes) is a list of steps run in order on one Gearman::Client; binary data travels base64.
+# PROGRAM_JSON (on stdin, as it can hold megabytes) is a list of steps run in order on one
+# Gearman::Client; binary data travels base64.
 #   {"op":"do", "fn", "data", "priority"?, "uniq"?}  → {"result": base64 or null, "failed": bool}
 #   {"op":"bg", "fn", "data", "priority"?, "uniq"?}  → {"handle"}
 #   {"op":"status", "handle"}  → {"known", "running", "numerator", "denominator"} or null (unknown)
