@@ -140,6 +140,51 @@ static double server_cpu_s(void) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Busy CPU time of the whole machine (all cores, incl. steal), seconds; -1 when unknown. Used to
+ * show how much CPU something other than the server and this generator took during a run. */
+static double machine_busy_s(void) {
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f) return -1;
+  unsigned long long us = 0, ni = 0, sy = 0, id = 0, io = 0, irq = 0, sirq = 0, st = 0;
+  int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &us, &ni, &sy, &id, &io, &irq, &sirq, &st);
+  fclose(f);
+  if (n < 8) return -1;
+  return (double)(us + ni + sy + irq + sirq + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU and wall clock at one edge of a timed window. */
+typedef struct {
+  double t, gen, srv, busy;
+} mark_t;
+
+static mark_t mark_now(void) {
+  mark_t m;
+  m.t = now_s();
+  m.gen = self_cpu_s();
+  m.srv = server_cpu_s();
+  m.busy = machine_busy_s();
+  return m;
+}
+
+/* Figures of one timed window; srv_cpu and other_cpu are -1 when unknown. */
+typedef struct {
+  double seconds, gen_cpu, srv_cpu, other_cpu;
+} window_t;
+
+/* `end_t` > 0 overrides the wall-clock end (when the last job was seen before `b` was taken). */
+static window_t window_between(mark_t a, mark_t b, double end_t) {
+  window_t w;
+  w.seconds = (end_t > 0 ? end_t : b.t) - a.t;
+  w.gen_cpu = b.gen - a.gen;
+  w.srv_cpu = (a.srv >= 0 && b.srv >= 0) ? b.srv - a.srv : -1;
+  w.other_cpu = -1;
+  if (w.srv_cpu >= 0 && a.busy >= 0 && b.busy >= 0) {
+    double other = (b.busy - a.busy) - w.gen_cpu - w.srv_cpu;
+    w.other_cpu = other > 0 ? other : 0; /* clock-tick rounding can make it slightly negative */
+  }
+  return w;
+}
+
 /* A "VmRSS:"/"VmHWM:" figure of the server, KiB; -1 when unknown. */
 static long server_status_kb(const char *key) {
   if (opt.server_pid <= 0) return -1;
@@ -292,9 +337,7 @@ static void *submit_thread(void *arg) {
 }
 
 typedef struct {
-  double seconds;
-  double gen_cpu;
-  double srv_cpu;
+  window_t w;
   samples_t lat;
 } phase_t;
 
@@ -317,13 +360,10 @@ static phase_t run_submit_phase(void) {
     pthread_create(&th[i], NULL, submit_thread, &ts[i]);
   }
   pthread_barrier_wait(&barrier);
-  double c0 = self_cpu_s(), s0 = server_cpu_s(), t0 = now_s();
+  mark_t m0 = mark_now();
   pthread_barrier_wait(&barrier);
   for (int i = 0; i < nt; i++) pthread_join(th[i], NULL);
-  double t1 = now_s(), c1 = self_cpu_s(), s1 = server_cpu_s();
-  ph.seconds = t1 - t0;
-  ph.gen_cpu = c1 - c0;
-  ph.srv_cpu = (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1;
+  ph.w = window_between(m0, mark_now(), 0);
   samples_t parts[nt];
   for (int i = 0; i < nt; i++) parts[i] = ts[i].lat;
   samples_merge_sort(&ph.lat, parts, nt);
@@ -403,7 +443,8 @@ static void *worker_thread(void *arg) {
 /* ------------------------------------------------------------------------------------------ */
 /* output */
 
-static void print_common(const char *scenario, double seconds, long jobs, double gen_cpu, double srv_cpu) {
+static void print_common(const char *scenario, long jobs, window_t w) {
+  double seconds = w.seconds, gen_cpu = w.gen_cpu, srv_cpu = w.srv_cpu;
   printf("{\"type\":\"result\",\"scenario\":\"%s\",\"fn\":\"%s\",\"jobs\":%ld,\"ok\":%ld,\"errors\":%ld,"
          "\"seconds\":%.6f,\"jobs_per_s\":%.1f,\"gen_cpu_s\":%.4f,\"gen_cpu_share\":%.3f,",
          scenario, opt.fn, jobs, atomic_load(&g_done), atomic_load(&g_errors), seconds,
@@ -414,6 +455,10 @@ static void print_common(const char *scenario, double seconds, long jobs, double
            atomic_load(&g_done) ? srv_cpu * 100000.0 / (double)atomic_load(&g_done) : 0.0);
   else
     printf("\"server_cpu_s\":null,\"server_cpu_s_per_100k\":null,");
+  if (w.other_cpu >= 0 && seconds > 0)
+    printf("\"other_cpu_s\":%.4f,\"other_cpu_share\":%.3f,", w.other_cpu, w.other_cpu / seconds);
+  else
+    printf("\"other_cpu_s\":null,\"other_cpu_share\":null,");
 }
 
 static void print_tail(void) {
@@ -437,7 +482,7 @@ static void print_tail(void) {
 
 static int scenario_bg_submit(void) {
   phase_t ph = run_submit_phase();
-  print_common("bg-submit", ph.seconds, opt.jobs, ph.gen_cpu, ph.srv_cpu);
+  print_common("bg-submit", opt.jobs, ph.w);
   printf("\"payload\":%zu,\"conns\":%d,\"batch\":%d,\"lat_kind\":\"batch\",\"lat_samples\":%zu,"
          "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,",
          opt.payload, opt.conns, opt.batch, ph.lat.n, pct(&ph.lat, 50) * 1e3, pct(&ph.lat, 99) * 1e3,
@@ -452,12 +497,13 @@ static int scenario_drain(void) {
   phase_t pre = run_submit_phase();
   long rss1 = server_status_kb("VmRSS:");
   if (atomic_load(&g_errors)) {
-    print_common("drain", 0, opt.jobs, 0, -1);
+    window_t none = {0, 0, -1, -1};
+    print_common("drain", opt.jobs, none);
     printf("\"phase\":\"pre-queue\",");
     print_tail();
     return 1;
   }
-  fprintf(stderr, "loadgen: drain: %ld jobs queued in %.2f s\n", opt.jobs, pre.seconds);
+  fprintf(stderr, "loadgen: drain: %ld jobs queued in %.2f s\n", opt.jobs, pre.w.seconds);
   free(pre.lat.v);
 
   atomic_store(&g_done, 0);
@@ -475,19 +521,18 @@ static int scenario_drain(void) {
     pthread_create(&th[i], NULL, worker_thread, &ws[i]);
   }
   pthread_barrier_wait(&barrier); /* all connected; registration happens in the first work() */
-  double c0 = self_cpu_s(), s0 = server_cpu_s(), t0 = now_s();
+  mark_t m0 = mark_now();
   /* Wait for the last job (bounded by the deadline). */
   while (atomic_load(&g_done) < opt.jobs && now_s() < g_deadline && atomic_load(&g_errors) < 100)
     usleep(200);
-  double t1 = g_end_time > 0 ? g_end_time : now_s();
-  double c1 = self_cpu_s(), s1 = server_cpu_s();
+  window_t w = window_between(m0, mark_now(), g_end_time);
   atomic_store(&g_stop, 1);
   for (int i = 0; i < nw; i++) pthread_join(th[i], NULL);
   if (atomic_load(&g_done) < opt.jobs) note_error("drain", "not all jobs were drained before the deadline");
   pthread_barrier_destroy(&barrier);
 
-  print_common("drain", t1 - t0, opt.jobs, c1 - c0, (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1);
-  printf("\"payload\":%zu,\"workers\":%d,\"prequeue_seconds\":%.3f,", opt.payload, nw, pre.seconds);
+  print_common("drain", opt.jobs, w);
+  printf("\"payload\":%zu,\"workers\":%d,\"prequeue_seconds\":%.3f,", opt.payload, nw, pre.w.seconds);
   if (rss0 >= 0 && rss1 >= 0)
     printf("\"server_rss_before_kb\":%ld,\"server_rss_queued_kb\":%ld,\"rss_per_queued_job_b\":%.1f,", rss0, rss1,
            (double)(rss1 - rss0) * 1024.0 / (double)opt.jobs);
@@ -568,10 +613,10 @@ static int scenario_fg_echo(void) {
   }
   pthread_barrier_wait(&barrier);
   atomic_store(&g_done, 0);
-  double c0 = self_cpu_s(), s0 = server_cpu_s(), t0 = now_s();
+  mark_t m0 = mark_now();
   pthread_barrier_wait(&barrier);
   for (int i = 0; i < nc; i++) pthread_join(cth[i], NULL);
-  double t1 = now_s(), c1 = self_cpu_s(), s1 = server_cpu_s();
+  window_t w = window_between(m0, mark_now(), 0);
   atomic_store(&g_stop, 1);
   for (int i = 0; i < nw; i++) pthread_join(wth[i], NULL);
   pthread_barrier_destroy(&barrier);
@@ -579,7 +624,7 @@ static int scenario_fg_echo(void) {
   samples_t all = {0}, parts[nc];
   for (int i = 0; i < nc; i++) parts[i] = cs[i].lat;
   samples_merge_sort(&all, parts, nc);
-  print_common("fg-echo", t1 - t0, opt.jobs, c1 - c0, (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1);
+  print_common("fg-echo", opt.jobs, w);
   printf("\"payload\":%zu,\"clients\":%d,\"workers\":%d,\"lat_kind\":\"job\",\"lat_samples\":%zu,"
          "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"per_worker\":[",
          opt.payload, nc, nw, all.n, pct(&all, 50) * 1e3, pct(&all, 99) * 1e3, pct(&all, 100) * 1e3);

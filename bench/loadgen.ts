@@ -39,6 +39,8 @@ export interface LoadgenResult {
   gen_cpu_share: number;
   server_cpu_s: number | null;
   server_cpu_s_per_100k: number | null;
+  other_cpu_s: number | null;
+  other_cpu_share: number | null;
   payload: number;
   p50_ms?: number;
   p99_ms?: number;

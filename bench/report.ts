@@ -17,6 +17,10 @@ export interface RunRecord {
   peakRssKb: number | null;
   /** Server CPU over the whole generator process (incl. connect, warm-up, pre-queue), s. */
   serverCpuWholeRunS: number | null;
+  /** Repeats of this run because other processes were busy (see --max-other). */
+  retries: number;
+  /** True if even the last attempt saw more than --max-other cores of other load. */
+  disturbed: boolean;
 }
 
 export interface MachineFacts {
@@ -30,6 +34,10 @@ export interface MachineFacts {
   loadAvgEnd: string;
   rounds: number;
   command: string;
+  maxOther: number;
+  retries: number;
+  warmup: string;
+  quietWaitS: number;
 }
 
 export interface ServerSummary {
@@ -41,6 +49,7 @@ export interface ServerSummary {
   cpuPer100kS: number | null;
   peakRssMiB: number | null;
   genCpuShare: number | null;
+  otherCpuShare: number | null;
   rssPerQueuedJobB: number | null;
   perRoundJobsPerS: (number | null)[];
 }
@@ -98,6 +107,7 @@ export function summarize(scenarios: Scenario[], servers: ServerName[], records:
         cpuPer100kS: med(good, (r) => r.result?.server_cpu_s_per_100k),
         peakRssMiB: med(good, (r) => (r.peakRssKb === null ? null : r.peakRssKb / 1024)),
         genCpuShare: med(good, (r) => r.result?.gen_cpu_share),
+        otherCpuShare: med(good, (r) => r.result?.other_cpu_share),
         rssPerQueuedJobB: med(good, (r) => r.result?.rss_per_queued_job_b),
         perRoundJobsPerS: perRound,
       };
@@ -139,7 +149,7 @@ function fmtRatio(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${v.toFixed(2)}×`;
 }
 
-const HEADER = ['scenario', 'server', 'jobs/s', 'p50 ms', 'p99 ms', 'srv CPU s/100k', 'peak RSS MiB', 'loadgen cores', 'runs ok'];
+const HEADER = ['scenario', 'server', 'jobs/s', 'p50 ms', 'p99 ms', 'srv CPU s/100k', 'peak RSS MiB', 'loadgen cores', 'other cores', 'runs ok'];
 
 function rows(summaries: ScenarioSummary[], servers: ServerName[]): string[][] {
   const out: string[][] = [];
@@ -156,6 +166,7 @@ function rows(summaries: ScenarioSummary[], servers: ServerName[]): string[][] {
         fmt(v.cpuPer100kS, 2),
         fmt(v.peakRssMiB, 1),
         fmt(v.genCpuShare, 2),
+        fmt(v.otherCpuShare, 2),
         `${v.runs - v.failed}/${v.runs}`,
       ]);
     }
@@ -170,6 +181,7 @@ function rows(summaries: ScenarioSummary[], servers: ServerName[]): string[][] {
         lat ? '—' : fmtRatio(r.p99),
         fmtRatio(r.cpu),
         fmtRatio(r.rss),
+        '',
         '',
         '',
       ]);
@@ -205,14 +217,17 @@ export function markdownReport(
   md.push(`- node: ${facts.node}`);
   md.push(`- gearmand: ${facts.gearmand}, run as \`gearmand -t 1\``);
   md.push(`- load average (1/5/15 min) at start: ${facts.loadAvgStart}; at end: ${facts.loadAvgEnd}`);
-  md.push(`- rounds: ${facts.rounds}, servers alternated run by run, a fresh server for every run`, '');
+  md.push(`- rounds: ${facts.rounds}, servers alternated run by run, a fresh server for every run`);
+  md.push(`- untimed warm-up on every fresh server before the measured run: ${facts.warmup} jobs (own function names, drained)`, '');
   md.push('## Targets', '');
   md.push('gearhq/gearmand: bg-submit ≥1.5× jobs/s, drain ≥1.0×, foreground echo ≥0.9×, p99 ≤1.5× gearmand.', '');
   md.push(`## Medians of ${facts.rounds} rounds`, '');
   md.push(
     'jobs/s and latencies are measured by the load generator; server CPU is utime+stime of the server process ' +
       'over the timed window only, per 100k jobs; peak RSS is the server\'s VmHWM after the run; "loadgen cores" is ' +
-      'the generator\'s own CPU seconds per wall second during the timed window (2 cores in total).',
+      'the generator\'s own CPU seconds per wall second during the timed window; "other cores" is the rest of the ' +
+      'machine\'s busy time in that window (other processes, steal), a measure of disturbance. The machine has ' +
+      `${facts.nproc} cores in total.`,
     '',
   );
   md.push(mdRow(HEADER), mdRow(HEADER.map((_, i) => (i < 2 ? '---' : '---:'))));
@@ -248,7 +263,24 @@ export function markdownReport(
   }
   md.push('');
   md.push('## Run order', '');
-  md.push(records.map((r) => `${r.seq}. ${r.scenario}/${r.server}${r.ok ? '' : ' (failed)'}`).join(' · '), '');
+  md.push(
+    records
+      .map((r) => {
+        const notes = [r.ok ? '' : 'failed', r.retries ? `${r.retries} repeat${r.retries > 1 ? 's' : ''}` : '', r.disturbed ? 'disturbed' : '']
+          .filter(Boolean)
+          .join(', ');
+        return `${r.seq}. ${r.scenario}/${r.server}${notes ? ` (${notes})` : ''}`;
+      })
+      .join(' · '),
+    '',
+  );
+  const repeats = records.reduce((n, r) => n + r.retries, 0);
+  md.push(
+    `Before every run the runner waited (up to ${facts.quietWaitS} s) until other processes used less than ` +
+      `${facts.maxOther} cores; runs during which they used more than that were repeated ` +
+      `(at most ${facts.retries} times): ${repeats} repeat(s); ${records.filter((r) => r.disturbed).length} run(s) still disturbed.`,
+    '',
+  );
   const failures = records.filter((r) => !r.ok);
   if (failures.length) {
     md.push('## Failures', '');

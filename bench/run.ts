@@ -5,11 +5,12 @@
 //
 // Every scenario runs against both servers in alternation (A B, then B A in the next round), each
 // run on a fresh server on an ephemeral port. Medians go to stdout and to bench/RESULTS.md.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLoadgen, runLoadgen } from './loadgen.js';
+import { cpuModel, loadAverage, waitForQuiet } from './machine.js';
 import { consoleTable, markdownReport, summarize, type MachineFacts, type RunRecord } from './report.js';
 import { selectScenarios, type Scenario } from './scenarios.js';
 import {
@@ -35,6 +36,10 @@ interface Options {
   timeoutS: number;
   out: string | null;
   write: boolean;
+  maxOther: number;
+  retries: number;
+  warmup: boolean;
+  quietWaitS: number;
 }
 
 function usage(msg?: string): never {
@@ -42,13 +47,14 @@ function usage(msg?: string): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--rounds N] [--scenario NAME]... [--only gearmand|gearhq]\n' +
       '                            [--scale F] [--timeout S] [--out FILE] [--no-write]\n' +
+      '                            [--max-other CORES] [--retries N] [--quiet-wait S] [--no-warmup]\n' +
       '  scenarios: bg-submit, drain, fg-echo (= fg-echo-100B + fg-echo-10KiB), fg-echo-100B, fg-echo-10KiB\n',
   );
   process.exit(2);
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true };
+  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -62,16 +68,28 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--timeout') o.timeoutS = Number(next());
     else if (a === '--out') o.out = path.resolve(next());
     else if (a === '--no-write') o.write = false;
+    else if (a === '--max-other') o.maxOther = Number(next());
+    else if (a === '--retries') o.retries = Number(next());
+    else if (a === '--no-warmup') o.warmup = false;
+    else if (a === '--quiet-wait') o.quietWaitS = Number(next());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 50) usage('--rounds must be an integer 1..50');
   if (!(o.scale > 0 && o.scale <= 10)) usage('--scale must be in (0, 10]');
+  if (!(o.quietWaitS >= 0 && o.quietWaitS <= 300)) usage('--quiet-wait must be 0..300 seconds');
+  if (!(o.maxOther > 0)) usage('--max-other must be > 0 (cores)');
+  if (!Number.isInteger(o.retries) || o.retries < 0 || o.retries > 10) usage('--retries must be 0..10');
   if (!(o.timeoutS >= 10 && o.timeoutS <= 590)) usage('--timeout must be 10..590 seconds');
   return o;
 }
 
 const running = new Set<RunningServer>();
+/** Warm-up load before every measured run: generator scenario and job count. */
+const WARMUP: readonly [string, number][] = [
+  ['drain', 10000],
+  ['fg-echo', 2000],
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function stopAll(): Promise<void> {
@@ -104,6 +122,8 @@ async function runOnce(
     result: null,
     peakRssKb: null,
     serverCpuWholeRunS: null,
+    retries: 0,
+    disturbed: false,
   };
   let srv: RunningServer;
   try {
@@ -115,6 +135,21 @@ async function runOnce(
   running.add(srv);
   try {
     await sleep(200); // let the process settle after start-up
+    if (o.warmup) {
+      // Untimed, on its own function names, leaving no job behind: every server gets the same
+      // chance to reach steady state (JIT, allocator, buffers) before the measured run.
+      for (const [kind, jobs] of WARMUP) {
+        const w = await runLoadgen(
+          loadgen,
+          ['--scenario', kind, '--port', String(srv.port), '--jobs', String(jobs), '--fn', `warmup_${kind}_${Date.now().toString(36)}`.replace(/-/g, '_'), '--timeout', '60'],
+          70000,
+        );
+        if (!w.result || w.result.errors > 0 || w.exitCode !== 0) {
+          rec.error = `warm-up ${kind} failed: ${w.result?.last_error ?? w.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+          return rec;
+        }
+      }
+    }
     const jobs = Math.max(1, Math.round(scenario.jobs * o.scale));
     const fn = `bench_${scenario.id}_${server}_r${round}_${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_]/g, '_');
     const args = [
@@ -163,19 +198,8 @@ function describe(rec: RunRecord): string {
   const lat = r.p99_ms !== undefined ? ` p50 ${r.p50_ms!.toFixed(2)} ms p99 ${r.p99_ms.toFixed(2)} ms` : '';
   const cpu = r.server_cpu_s_per_100k === null ? '?' : r.server_cpu_s_per_100k.toFixed(2);
   const rss = rec.peakRssKb === null ? '?' : (rec.peakRssKb / 1024).toFixed(0);
-  return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} cores`;
+  return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} other ${r.other_cpu_share === null ? '?' : r.other_cpu_share.toFixed(2)} cores`;
 }
-
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    return m ? m[1]!.trim() : os.cpus()[0]?.model ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -197,8 +221,12 @@ async function main(): Promise<void> {
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     gearmand: gearmandVersion(),
-    loadAvgStart: loadAvg(),
+    loadAvgStart: loadAverage(),
     rounds: o.rounds,
+    maxOther: o.maxOther,
+    retries: o.retries,
+    quietWaitS: o.quietWaitS,
+    warmup: o.warmup ? WARMUP.map(([k, n]) => `${n} ${k}`).join(' + ') : 'none',
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   };
   process.stderr.write(
@@ -215,9 +243,22 @@ async function main(): Promise<void> {
       const order = (round + scenarios.indexOf(scenario)) % 2 === 1 ? o.servers : [...o.servers].reverse();
       for (const server of order) {
         seq++;
-        const rec = await runOnce(scenario, server, round, seq, loadgen, o);
+        // A run during which other processes took more than --max-other cores is repeated
+        // (at most --retries times); the last attempt counts either way.
+        let rec: RunRecord;
+        for (let attempt = 0; ; attempt++) {
+          const quiet = await waitForQuiet(o.maxOther, o.quietWaitS * 1000);
+          if (quiet.waitedMs > 1500) {
+            process.stderr.write(`bench: waited ${(quiet.waitedMs / 1000).toFixed(1)} s for other load to drop (now ${quiet.cores?.toFixed(2) ?? '?'} cores)\n`);
+          }
+          rec = await runOnce(scenario, server, round, seq, loadgen, o);
+          rec.retries = attempt;
+          const other = rec.result?.other_cpu_share ?? 0;
+          rec.disturbed = rec.ok && other > o.maxOther;
+          process.stderr.write(`[${seq}/${total}] ${describe(rec)}${rec.disturbed ? ' (disturbed)' : ''}\n`);
+          if (!rec.disturbed || attempt >= o.retries) break;
+        }
         records.push(rec);
-        process.stderr.write(`[${seq}/${total}] ${describe(rec)}\n`);
       }
     }
   }
@@ -232,7 +273,7 @@ async function main(): Promise<void> {
   const both = o.servers.length === 2;
   const out = o.out ?? (both ? path.join(REPO, 'bench/RESULTS.md') : null);
   if (o.write && out) {
-    const md = markdownReport(summaries, o.servers, records, { ...facts, loadAvgEnd: loadAvg() });
+    const md = markdownReport(summaries, o.servers, records, { ...facts, loadAvgEnd: loadAverage() });
     writeFileSync(out, md + '\n');
     process.stderr.write(`bench: wrote ${path.relative(REPO, out)} (raw runs in bench/bin/last-run.json)\n`);
   } else {

@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { clockTicks } from './machine.js';
 
 export type ServerName = 'gearmand' | 'gearhq';
 export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq'];
@@ -154,18 +155,6 @@ export function processStatusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number | n
   } catch {
     return null;
   }
-}
-
-let ticksCache = 0;
-function clockTicks(): number {
-  if (!ticksCache) {
-    try {
-      ticksCache = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      ticksCache = 100; // USER_HZ on every mainstream Linux build
-    }
-  }
-  return ticksCache;
 }
 
 /** First line of `gearmand --version`, e.g. "gearmand 1.1.20+ds - https://...". */
