@@ -26,6 +26,8 @@ export interface Scenario {
   connect(): Promise<RawClient>;
   /** A function name that no other test on the same server uses. */
   fn(tag?: string): string;
+  /** Destroys `socket` when the test ends, before the server is stopped. */
+  closeLater(socket: { destroy(): void }): void;
 }
 
 export interface SetupOptions {
@@ -57,7 +59,7 @@ export function servers(kind: ServerKind): { setup(t: TestContext, opts?: SetupO
         shared ??= startServer(kind);
         server = await shared;
       }
-      const clients: RawClient[] = [];
+      const clients: { close(): void }[] = [];
       // Connections first: gearhq's SIGTERM waits for running jobs, and a closed worker's job
       // is requeued, so the server then stops at once.
       t.after(async () => {
@@ -75,6 +77,9 @@ export function servers(kind: ServerKind): { setup(t: TestContext, opts?: SetupO
         },
         fn(tag = 'f') {
           return `${tag}${++nameCounter}`;
+        },
+        closeLater(socket) {
+          clients.push({ close: () => socket.destroy() });
         },
       };
     },

@@ -213,11 +213,14 @@ export interface WorkerOptions {
   /** Functions to register; all of the script's functions when omitted. */
   functions?: string[];
   timeoutMs?: number;
+  /** PHP only: the worker's id (SET_CLIENT_ID), as admin `workers` shows it. */
+  id?: string;
 }
 
 export function phpWorker(env: PeerEnv, o: WorkerOptions): Peer {
   return env.peers.spawn('php', [join(SCRIPTS_DIR, 'worker.php'), env.server.host, String(env.server.port),
-    String(o.count), o.log, ...(o.functions ?? [])], { timeoutMs: o.timeoutMs ?? 30000 });
+    String(o.count), o.log, ...(o.functions ?? [])],
+  { timeoutMs: o.timeoutMs ?? 30000, env: o.id === undefined ? process.env : { ...process.env, WORKER_ID: o.id } });
 }
 
 export function perlWorker(env: PeerEnv, o: WorkerOptions): Peer {
