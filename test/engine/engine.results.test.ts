@@ -114,3 +114,18 @@ test('results: background jobs forward to nobody and end normally', () => {
   assert.deepEqual(submitter.out.take(), []);
   assert.equal(t.engine.jobs.size, 0);
 });
+
+test('results: a grabbed job carries what JOB_ASSIGN_ALL needs (function, unique, reducer, payload) and counts the attempt', () => {
+  const t = setup();
+  const job = t.submit(t.session(), 'f', { unique: 'u1', reducer: 'red', payload: Buffer.from('w\0x') });
+  const w = t.worker(['f']);
+  const got = t.engine.grab(w)!;
+  assert.equal(got, job);
+  assert.deepEqual([got.fn.name, got.unique, got.reducer, got.payload.toString('latin1')], ['f', 'u1', 'red', 'w\0x']);
+  assert.equal(got.attempts, 1);
+  assert.equal(got.state, 'running');
+  assert.equal(got.worker, w);
+  assert.equal(got.startedAt, t.clock.now());
+  assert.equal(t.engine.fn('f').running, 1);
+  assert.equal(t.engine.fn('f').queuedTotal, 0);
+});
