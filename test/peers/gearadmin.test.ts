@@ -81,13 +81,16 @@ for (const kind of SERVER_KINDS) {
 
     test('--workers lists every connection with its functions', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
-      phpWorker(env, { count: 0, log: join(env.dir, 'jobs'), functions: ['rev', 'echo'] });
+      phpWorker(env, { count: 0, log: join(env.dir, 'jobs'), functions: ['rev', 'echo'], id: 'php-worker-7' });
+      phpWorker(env, { count: 0, log: join(env.dir, 'jobs'), functions: ['sha'] });
       await waitForWorkers(env.server, 'echo', 1);
       await waitForWorkers(env.server, 'rev', 1);
+      await waitForWorkers(env.server, 'sha', 1);
       const body = listBody(await admin(env, '--workers'));
       for (const l of body) assert.match(l, /^\d+ 127\.0\.0\.1 \S+ :( \S+)*$/, `workers line ${JSON.stringify(l)}`);
-      const fns = body.map((l) => l.split(' : ')[1]?.split(' ').sort().join(' ') ?? '');
-      assert.deepEqual(fns.filter((f) => f !== '').sort(), ['echo rev'], 'one worker connection with both functions');
+      const workers = body.map((l) => l.replace(/^\d+ /, '').replace(/ : (.*)$/, (_m, f: string) => ` : ${f.split(' ').sort().join(' ')}`));
+      assert.ok(workers.includes('127.0.0.1 php-worker-7 : echo rev'), `the worker with its id and functions: ${JSON.stringify(body)}`);
+      assert.ok(workers.includes('127.0.0.1 - : sha'), `the worker without an id: ${JSON.stringify(body)}`);
       assert.ok(body.some((l) => /^\d+ 127\.0\.0\.1 - :$/.test(l)), `gearadmin's own connection is listed: ${JSON.stringify(body)}`);
       assert.equal(new Set(body.map((l) => l.split(' ')[0])).size, body.length, 'fds are distinct');
     });

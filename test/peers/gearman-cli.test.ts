@@ -66,6 +66,15 @@ for (const kind of SERVER_KINDS) {
       assert.equal(r.stdout.toString(), `${sha256(payload)}  -\n`);
     });
 
+    test('-n submits one job per input line', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const worker = gearmanWorker(env, ['lines'], 3, ['rev']);
+      const r = await gearman(env, ['-n', '-f', 'lines'], { input: 'one\ntwo\nthree\n' });
+      assertSucceeded(r);
+      assert.equal(r.stdout.toString(), 'eno\nowt\neerht\n');
+      assert.equal((await worker.done).code, 0, 'three lines, three jobs');
+    });
+
     test('a background job (-b) returns at once and is run later by a worker', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
       const r = await gearman(env, ['-b', '-f', 'bgjob', 'later']);

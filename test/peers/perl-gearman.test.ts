@@ -73,6 +73,21 @@ for (const kind of SERVER_KINDS) {
       assert.deepEqual(readJobLog(log).map((j) => j.data?.toString()), ['high', 'normal', 'dup-1', 'low']);
     });
 
+    test('uniq "-" joins jobs whose argument is the same', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const res = await clientResult(perlClient(env, [
+        { op: 'bg', fn: 'echo', data: 'same', uniq: '-' },
+        { op: 'bg', fn: 'echo', data: 'same', uniq: '-' },
+        { op: 'bg', fn: 'echo', data: 'different', uniq: '-' },
+      ]));
+      assert.equal(res[1].handle, res[0].handle, 'same argument, same job');
+      assert.notEqual(res[2].handle, res[0].handle, 'another argument, another job');
+      const log = join(env.dir, 'jobs');
+      perlWorker(env, { count: 0, log, functions: ['echo'] });
+      await waitForStatus(env.server, 'echo', (s) => s.total === 0, 'all jobs done');
+      assert.deepEqual(readJobLog(log).map((j) => j.data?.toString()), ['same', 'different']);
+    });
+
     test('a worker returning undef fails the job: do_task gives undef and on_fail runs', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
       perlWorker(env, { count: 0, log: join(env.dir, 'jobs'), functions: ['fail', 'rev'] });

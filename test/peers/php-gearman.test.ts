@@ -145,6 +145,28 @@ for (const kind of SERVER_KINDS) {
         [['shared-unique', 'from-a'], ['other', 'sentinel']]);
     });
 
+    test('jobStatusByUniqueKey follows a job by its unique; ping is echoed', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const [, queued, unknown, ping] = await clientResult(phpClient(env, [
+        { op: 'bg', method: 'doBackground', fn: 'hold', data: 'h', unique: 'find-me' },
+        { op: 'statusUnique', unique: 'find-me' },
+        { op: 'statusUnique', unique: 'no-such-unique' },
+        { op: 'ping', data: 'are you there' },
+      ]));
+      assert.deepEqual(queued.status, [true, false, 0, 0]);
+      assert.deepEqual(unknown.status, [false, false, 0, 0]);
+      assert.deepEqual(ping, { ok: true, rc: GEARMAN_SUCCESS });
+      const log = join(env.dir, 'jobs');
+      phpWorker(env, { count: 1, log, functions: ['hold'] });
+      await waitForLoggedJobs(log, 1);
+      const [running] = await clientResult(phpClient(env, [{ op: 'statusUnique', unique: 'find-me' }]));
+      assert.deepEqual(running.status, [true, true, 1, 2]);
+      releaseHeldJobs(log);
+      await waitForStatus(env.server, 'hold', (s) => s.total === 0, 'the job finished');
+      const [gone] = await clientResult(phpClient(env, [{ op: 'statusUnique', unique: 'find-me' }]));
+      assert.deepEqual(gone.status, [false, false, 0, 0]);
+    });
+
     test('a foreground client waits for a worker that connects later', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
       const client = phpClient(env, [{ op: 'do', method: 'doHigh', fn: 'rev', data: 'patience' }]);

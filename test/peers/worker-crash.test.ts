@@ -1,8 +1,9 @@
 /**
- * A worker process killed with SIGKILL while it holds a job: the server must notice the closed
+ * Peers killed with SIGKILL. A worker killed while it holds a job: the server must notice the closed
  * connection, put the job back on its queue and give it to the next worker, and the client — which
  * is told nothing in between — must still get the result. Checked with a libgearman (PHP) worker
  * and client for a foreground job and with the Perl worker (GRAB_JOB) for a background job.
+ * A foreground client killed while its job waits: nobody wants the result, so it must never run.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import {
 } from '../support/peers.js';
 
 for (const kind of SERVER_KINDS) {
-  describe(`worker killed mid-job, against ${kind}`, () => {
+  describe(`peers killed mid-job, against ${kind}`, () => {
     test('a foreground job held by a killed PHP worker is rerun by another and the client gets the result', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
       const log = join(env.dir, 'jobs');
@@ -64,6 +65,20 @@ for (const kind of SERVER_KINDS) {
       assert.deepEqual(runs.map((r) => r.handle), [handle.split('//')[1], handle.split('//')[1]]);
       const [done] = await clientResult(perlClient(env, [{ op: 'status', handle }]));
       assert.equal(done.known, 0);
+    });
+
+    test('a client killed while its job waits: no worker ever runs that job', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const client = phpClient(env, [{ op: 'do', method: 'doNormal', fn: 'echo', data: 'abandoned' }]);
+      await waitForStatus(env.server, 'echo', (s) => s.total === 1, 'the job queued');
+      client.kill('SIGKILL');
+      await client.done;
+      const log = join(env.dir, 'jobs');
+      phpWorker(env, { count: 0, log, functions: ['echo'] });
+      const [sentinel] = await clientResult(phpClient(env, [{ op: 'do', method: 'doNormal', fn: 'echo', data: 'sentinel' }]));
+      assert.equal(Buffer.from(sentinel.result, 'base64').toString(), 'sentinel');
+      assert.deepEqual(readJobLog(log).map((j) => j.data?.toString()), ['sentinel']);
+      await waitForStatus(env.server, 'echo', (s) => s.total === 0, 'nothing left');
     });
   });
 }

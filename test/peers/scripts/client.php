@@ -8,6 +8,8 @@
 //   {"op":"bg", "method":"doBackground|doHighBackground|doLowBackground", "fn", "data", "unique"?}
 //       → {"rc", "handle"}
 //   {"op":"status", "handle"} → {"status": [known, running, numerator, denominator]}
+//   {"op":"statusUnique", "unique"} → {"status": [known, running, numerator, denominator]}
+//   {"op":"ping", "data"} → {"ok", "rc"}
 //   {"op":"tasks", "tasks": [{"method":"addTask|addTaskHigh|addTaskLow|addTaskBackground|...",
 //       "fn", "data", "unique"?}]} → {"ok", "rc", "events": [[task index, kind, ...], ...]}
 // Every task callback is also printed at once as a line "EVENT <json>", so a test can react to
@@ -48,6 +50,12 @@ foreach ($steps as $s) {
       break;
     case 'status':
       $out[] = ['status' => $c->jobStatus($s['handle'])];
+      break;
+    case 'statusUnique':
+      $out[] = ['status' => $c->jobStatusByUniqueKey($s['unique'])];
+      break;
+    case 'ping':
+      $out[] = ['ok' => $c->ping($data), 'rc' => $c->returnCode()];
       break;
     case 'tasks':
       $events = [];

@@ -1,6 +1,7 @@
 <?php
 // A php-gearman (GearmanWorker) worker driven by the peer tests.
 // usage: php worker.php HOST PORT COUNT LOGFILE [FUNCTION ...]
+// The environment variable WORKER_ID, when set, becomes the worker's id (SET_CLIENT_ID).
 // Handles COUNT jobs (0 = until killed), then exits 0. Every job it starts is appended to LOGFILE as
 // one JSON line {pid, fn, handle, unique, len, sha256, data?} before the function runs, so tests can
 // prove which jobs ran, where, and how often. Without FUNCTION arguments it registers all of them.
@@ -49,6 +50,7 @@ $fns = [
 
 $w = new GearmanWorker();
 $w->addServer($host, (int)$port);
+if (getenv('WORKER_ID') !== false) $w->setId(getenv('WORKER_ID'));
 foreach ($fns as $name => $f) {
   if ($only && !in_array($name, $only, true)) continue;
   $w->addFunction($name, function (GearmanJob $j) use ($name, $f, $log) {
