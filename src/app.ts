@@ -8,7 +8,9 @@ import type { ServerConfig, VerboseLevel } from './config.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
 import { GearmanServer } from './server/gearman-server.js';
+import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
+import { recoverJobs } from './store/recovery.js';
 import type { Store } from './store/store.js';
 
 export const VERSION: string = (() => {
@@ -24,6 +26,7 @@ const PINO_LEVEL: Record<VerboseLevel, string> = {
 
 export interface RunningApp {
   config: ServerConfig;
+  journal: Journal | null;
   engine: Engine;
   store: Store;
   gearman: GearmanServer;
@@ -53,6 +56,16 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     maxPayloadBytes: config.maxPayload,
     firstHandle: await store.nextHandleNumber(),
   });
+  let journal: Journal | null = null;
+  if (store.capabilities.durable) {
+    const report = await recoverJobs(engine, store);
+    log.info(report, 'recovered jobs from the store');
+    journal = new Journal(engine, store, log, {
+      maxStoredBytes: config.maxStoredPayload,
+      lazyCommitMs: 10,
+      maxBatchJobs: 5000,
+    });
+  }
   const gearman = new GearmanServer({
     engine, log,
     port: config.port,
@@ -63,6 +76,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     version: `${VERSION} (gearhq)`,
     verboseLevel: config.verbose,
     persistent: store.capabilities.durable,
+    journal,
   });
   await gearman.listen();
   log.info({ port: gearman.port, listen: config.listen || '*', store: store.name, version: VERSION },
@@ -70,7 +84,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
 
   let stopped: Promise<void> | null = null;
   const app: RunningApp = {
-    config, engine, store, gearman, log,
+    config, engine, store, gearman, log, journal,
     stop(graceMs = 10000) {
       stopped ??= (async () => {
         gearman.stopListening();
@@ -79,6 +93,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
           await new Promise((r) => setTimeout(r, 50));
         }
         gearman.disconnectAll();
+        await journal?.drain();
+        journal?.stop();
         await store.close();
         log.info('gearhq stopped');
       })();
@@ -88,7 +104,11 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       // Also cuts a graceful stop in progress short.
       gearman.stopListening();
       gearman.disconnectAll();
-      stopped ??= store.close();
+      stopped ??= (async () => {
+        await journal?.drain();
+        journal?.stop();
+        await store.close();
+      })();
       return stopped;
     },
   };

@@ -28,6 +28,8 @@ export interface ServerConfig {
   exceptions: boolean;
   verbose: VerboseLevel;
   maxPayload: number;
+  /** Foreground payloads and results are stored whole up to this size, else a prefix. */
+  maxStoredPayload: number;
   maxConnections: number;
 }
 
@@ -60,6 +62,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'exceptions', name: 'exceptions', kind: 'bool', description: 'as gearmand: exceptions option on for every connection' },
   { key: 'verbose', name: 'verbose', kind: 'string', choices: VERBOSE_LEVELS, description: "log level, gearmand's names (INFO)" },
   { key: 'maxPayload', name: 'max-payload', kind: 'size', min: 0, description: 'largest job payload or result, e.g. 64MiB' },
+  { key: 'maxStoredPayload', name: 'max-stored-payload', kind: 'size', min: 0, description: 'payloads/results kept whole in job history up to this size (1MiB)' },
   { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
 ];
 
@@ -69,8 +72,7 @@ export function defaultConfig(): ServerConfig {
     listen: '',
     httpPort: 4731,
     dataDir: './gearhq-data',
-    // The durable stores arrive with the persistence work; until then memory is the default.
-    store: 'memory',
+    store: 'sqlite',
     databaseUrl: '',
     durability: 'fsync',
     jobRetries: 0,
@@ -80,6 +82,7 @@ export function defaultConfig(): ServerConfig {
     exceptions: false,
     verbose: 'INFO',
     maxPayload: 64 * 1024 * 1024,
+    maxStoredPayload: 1024 * 1024,
     maxConnections: 10000,
   };
 }

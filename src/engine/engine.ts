@@ -35,6 +35,15 @@ export interface SubmitRequest {
   reducer: string;
 }
 
+/** A job recovered from a store at start-up. */
+export interface RestoreRequest extends SubmitRequest {
+  id: number;
+  handle: string;
+  submittedAt: number;
+  retries: number;
+  attempts: number;
+}
+
 export type JobAssignMode = 'plain' | 'uniq' | 'all';
 
 export interface JobStatus {
@@ -63,7 +72,6 @@ export class Engine {
   private dueTimer: TimerHandle | null = null;
   private dueTimerAt = 0;
   private nextHandle: number;
-  private seq = 0;
 
   constructor(readonly options: EngineOptions) {
     this.nextHandle = options.firstHandle ?? 1;
@@ -135,8 +143,9 @@ export class Engine {
     if (limit > 0 && fn.total >= limit) return 'QUEUE_FULL';
 
     const now = this.clock.now();
-    const handle = `${o.handlePrefix}:${this.nextHandle++}`;
-    const job = new Job(++this.seq, handle, fn, req.unique, req.payload, req.priority, req.background,
+    const id = this.nextHandle++;
+    const handle = `${o.handlePrefix}:${id}`;
+    const job = new Job(id, handle, fn, req.unique, req.payload, req.priority, req.background,
       req.reducer, req.dueAt > now ? req.dueAt : 0, now);
     this.jobs.set(handle, job);
     if (key !== null) {
@@ -149,6 +158,38 @@ export class Engine {
     if (job.dueAt > 0) this.schedule(job);
     else this.enqueue(job);
     return job;
+  }
+
+  /**
+   * Puts back a job recovered from the store, with its handle, place and counters. Restores must
+   * come in the store's submission order so FIFO order survives the restart.
+   */
+  restore(r: RestoreRequest): Job {
+    const fn = this.fn(r.fn);
+    const now = this.clock.now();
+    const job = new Job(r.id, r.handle, fn, r.unique, r.payload, r.priority, r.background, r.reducer,
+      r.dueAt > now ? r.dueAt : 0, r.submittedAt);
+    job.retries = r.retries;
+    job.attempts = r.attempts;
+    this.jobs.set(job.handle, job);
+    const key = coalesceKey(r.unique, r.payload);
+    if (key !== null && !fn.byKey.has(key)) {
+      job.coalesceKey = key;
+      fn.byKey.set(key, job);
+    }
+    if (r.unique.length > 0) this.byUnique.set(r.unique, job);
+    if (r.id >= this.nextHandle) this.nextHandle = r.id + 1;
+    if (job.dueAt > 0) this.schedule(job);
+    else this.enqueue(job);
+    return job;
+  }
+
+  /**
+   * Withdraws a job whose record could not be made durable (the store failed), as if it had
+   * never been submitted. A job a worker already took keeps running. Emits nothing.
+   */
+  discard(job: Job): void {
+    if (job.state === 'queued' || job.state === 'scheduled') this.finish(job, 'cancelled');
   }
 
   status(handle: string): JobStatus {

@@ -34,7 +34,8 @@ export class Job {
   coalesceKey: string | null = null;
 
   constructor(
-    readonly seq: number,
+    /** The handle's number: unique per store, the job's key in it. */
+    readonly id: number,
     readonly handle: string,
     readonly fn: FunctionQueue,
     readonly unique: string,

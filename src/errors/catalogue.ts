@@ -18,6 +18,10 @@ export const ERRORS = {
     http: 429, gearmanCode: 'QUEUE_ERROR', gearmanText: 'Job queue is full',
     description: 'The function reached its maxqueue limit for this priority.',
   },
+  STORE_FAILED: {
+    http: 503, gearmanCode: 'QUEUE_ERROR', gearmanText: 'Job could not be stored',
+    description: 'The store refused the write (for example a full disk); the job was not accepted.',
+  },
   FUNCTION_TOO_LARGE: {
     http: 400, gearmanCode: 'ARGUMENT_TOO_LARGE', gearmanText: 'Function name too large',
     description: 'Function names are limited to 512 bytes.',

@@ -68,6 +68,25 @@ export class OutBuffer {
     this.len += this.buf.latin1Write(s, this.len);
   }
 
+  /**
+   * Replaces byte ranges of what was appended since the last take (offsets as `size` reported
+   * them), e.g. an acknowledgement that must become an error. Rare path: rebuilds the buffer.
+   */
+  splice(ranges: readonly { start: number; end: number; bytes: Buffer }[]): void {
+    const all = Buffer.concat(this.take());
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+      parts.push(all.subarray(at, r.start), r.bytes);
+      at = r.end;
+    }
+    parts.push(all.subarray(at));
+    const rebuilt = Buffer.concat(parts);
+    this.ensure(rebuilt.length);
+    rebuilt.copy(this.buf, 0);
+    this.len = rebuilt.length;
+  }
+
   /** Removes and returns everything appended since the last take, as chunks to write in order. */
   take(): Buffer[] {
     const out = this.chunks ?? [];

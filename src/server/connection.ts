@@ -4,11 +4,19 @@ import type { Engine } from '../engine/engine.js';
 import { Session, type Outbox } from '../engine/session.js';
 import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
 import { Decoder, type DecoderLimits, type PacketSink } from '../protocol/decoder.js';
-import { OutBuffer } from '../protocol/encoder.js';
+import { OutBuffer, encodePacket } from '../protocol/encoder.js';
 import type { ProtocolError } from '../protocol/errors.js';
 import { PacketType, packetName } from '../protocol/packets.js';
 import type { FlushScheduler, Flushable } from './flush.js';
+import type { DurableAcks } from './durable-acks.js';
 import { HANDLERS } from './handlers.js';
+
+/** A JOB_CREATED in the output buffer that may go out only once its batch is stored. */
+interface HeldAck {
+  batch: number;
+  start: number;
+  end: number;
+}
 
 /** What every connection shares: the engine and the server's settings. */
 export interface ConnectionContext {
@@ -24,6 +32,8 @@ export interface ConnectionContext {
   outputHighWater: number;
   /** Close a peer whose unsent replies exceed this many bytes (it stopped reading). */
   outputHardLimit: number;
+  /** Background acknowledgements wait for the store (null: nothing to wait for). */
+  acks: DurableAcks | null;
   onClose(conn: Connection): void;
 }
 
@@ -38,6 +48,7 @@ export class Connection implements PacketSink, Outbox, Flushable {
   private readonly decoder: Decoder;
   private closing = false;
   private pausedForOutput = false;
+  private heldAcks: HeldAck[] | null = null;
 
   constructor(readonly socket: Socket, readonly ctx: ConnectionContext, id: number) {
     socket.setNoDelay(true);
@@ -120,9 +131,42 @@ export class Connection implements PacketSink, Outbox, Flushable {
     this.ctx.flusher.mark(this);
   }
 
+  /** Appends a JOB_CREATED that must not leave before store batch `batch` is committed. */
+  holdAck(handle: string, batch: number): void {
+    const start = this.out.size;
+    this.out.packet1(PacketType.JOB_CREATED, handle);
+    (this.heldAcks ??= []).push({ batch, start, end: this.out.size });
+    this.ctx.flusher.mark(this);
+  }
+
+  /**
+   * Store batches up to `batch` are settled: their acknowledgements may go out, or, when the
+   * store refused them, become ERROR QUEUE_ERROR. Returns whether acknowledgements still wait.
+   */
+  settleAcks(batch: number, error: Error | null): boolean {
+    const held = this.heldAcks;
+    if (held === null) return false;
+    const settled = held.filter((a) => a.batch <= batch);
+    const waiting = held.filter((a) => a.batch > batch);
+    if (error !== null && settled.length > 0) {
+      const spec = ERRORS.STORE_FAILED;
+      const bytes = encodePacket(PacketType.ERROR, [spec.gearmanCode, `${spec.gearmanText}: ${error.message}`], null);
+      this.out.splice(settled.map((a) => ({ start: a.start, end: a.end, bytes })));
+      // Later acknowledgements moved by the size difference of each replacement before them.
+      let shift = 0;
+      for (const a of settled) shift += bytes.length - (a.end - a.start);
+      for (const a of waiting) { a.start += shift; a.end += shift; }
+    }
+    this.heldAcks = waiting.length > 0 ? waiting : null;
+    this.ctx.flusher.mark(this);
+    return this.heldAcks !== null;
+  }
+
   flush(): void {
     const socket = this.socket;
     if (socket.destroyed) return;
+    // Replies queue up behind an acknowledgement that is not yet durable, keeping their order.
+    if (this.heldAcks !== null) return;
     if (!this.out.isEmpty) {
       const chunks = this.out.take();
       for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!);

@@ -12,6 +12,8 @@ export class FlushScheduler {
   private dirty: Flushable[] = [];
   private scheduled = false;
   private readonly run = (): void => this.flushAll();
+  /** Runs before each flush: the journal's group commit, so acknowledgements follow the disk. */
+  beforeFlush: (() => void) | null = null;
 
   mark(c: Flushable): void {
     if (c.flushQueued) return;
@@ -25,6 +27,7 @@ export class FlushScheduler {
 
   flushAll(): void {
     this.scheduled = false;
+    if (this.beforeFlush !== null) this.beforeFlush();
     const list = this.dirty;
     this.dirty = [];
     for (let i = 0; i < list.length; i++) {

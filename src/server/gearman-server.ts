@@ -5,7 +5,9 @@ import type { Session } from '../engine/session.js';
 import { DEFAULT_DECODER_LIMITS } from '../protocol/decoder.js';
 import { answerAdmin, type AdminContext } from './admin.js';
 import { Connection, type ConnectionContext } from './connection.js';
+import { DurableAcks } from './durable-acks.js';
 import { FlushScheduler } from './flush.js';
+import type { Journal } from '../store/journal.js';
 
 export interface GearmanServerOptions {
   engine: Engine;
@@ -19,6 +21,8 @@ export interface GearmanServerOptions {
   version: string;
   verboseLevel: string;
   persistent: boolean;
+  /** Present when the store is durable: background acknowledgements wait for its commits. */
+  journal: Journal | null;
 }
 
 /** The Gearman TCP listener: accepts connections and keeps the set of open ones. */
@@ -40,9 +44,13 @@ export class GearmanServer {
         for (const c of connections) yield c.session;
       },
     };
+    const flusher = new FlushScheduler();
+    const journal = opts.journal;
+    if (journal !== null) flusher.beforeFlush = () => journal.commitIfUrgent();
     this.ctx = {
       engine: opts.engine,
-      flusher: new FlushScheduler(),
+      flusher,
+      acks: journal !== null ? new DurableAcks(journal) : null,
       log: opts.log,
       decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024 },
       exceptionsByDefault: opts.exceptions,

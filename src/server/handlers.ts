@@ -28,6 +28,10 @@ function submit(c: Connection, req: SubmitRequest): void {
     c.error(result);
     return;
   }
+  if (req.background && c.ctx.acks !== null) {
+    c.ctx.acks.hold(c, result.handle);
+    return;
+  }
   c.out.packet1(PacketType.JOB_CREATED, result.handle);
   c.replied();
 }

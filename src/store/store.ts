@@ -1,8 +1,12 @@
 /**
- * The storage seam. The engine's changes reach a store only through this interface; each driver
- * (memory now; sqlite and postgres with the persistence work) declares what it can do through
- * `capabilities`, and callers check capabilities, never driver names.
+ * The storage seam. The engine's changes reach a store only through the journal, which hands
+ * each driver one `CommitBatch` per group commit; each driver (memory, sqlite, later postgres)
+ * declares what it can do through `capabilities`, and callers check capabilities, never names.
  */
+
+export const JOB_STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'] as const;
+export type StoredState = (typeof JOB_STATES)[number];
+
 export interface StoreCapabilities {
   /** Jobs survive a restart of the process. */
   readonly durable: boolean;
@@ -10,8 +14,69 @@ export interface StoreCapabilities {
   readonly multiNode: boolean;
 }
 
+/** A new job's record. */
+export interface NewJobRecord {
+  id: number;
+  handle: string;
+  fn: string;
+  unique: string;
+  priority: 0 | 1 | 2;
+  background: boolean;
+  reducer: string;
+  /** Stored bytes (may be a prefix of the payload, see payloadSize). */
+  payload: Buffer;
+  payloadSize: number;
+  submittedAt: number;
+  dueAt: number;
+  submitter: string;
+}
+
+/**
+ * Everything that happened to one job within one batch, collapsed: a job submitted, started and
+ * finished in the same batch is one insert carrying its final state.
+ */
+export interface JobDelta {
+  id: number;
+  insert: NewJobRecord | null;
+  state: StoredState | null;
+  /** Make the record background (a background submission joined a foreground job). */
+  pinBackground: boolean;
+  startedAt: number | null;
+  finishedAt: number | null;
+  attempts: number | null;
+  retries: number | null;
+  worker: string | null;
+  numerator: string | null;
+  denominator: string | null;
+  result: Buffer | null;
+  resultSize: number | null;
+  /** Failure or exception data. */
+  error: Buffer | null;
+  outcome: string | null;
+  warnings: number;
+  dataChunks: number;
+}
+
+/** One timeline entry that the job row's own columns do not tell. */
+export interface JobEventRecord {
+  jobId: number;
+  at: number;
+  type: string;
+  detail: string | null;
+}
+
+export interface CommitBatch {
+  deltas: JobDelta[];
+  events: JobEventRecord[];
+  /** Must be on disk before returning (a background acknowledgement waits for it). */
+  sync: boolean;
+  /** The engine's next handle number, so handles stay unique across restarts. */
+  nextHandle: number;
+}
+
 /** A job as a store hands it back at start-up, to be put back into the engine. */
 export interface StoredJob {
+  id: number;
   handle: string;
   fn: string;
   unique: string;
@@ -19,18 +84,25 @@ export interface StoredJob {
   priority: 0 | 1 | 2;
   background: boolean;
   reducer: string;
+  state: StoredState;
   dueAt: number;
-  retries: number;
   submittedAt: number;
+  attempts: number;
+  retries: number;
 }
 
 export interface Store {
   readonly name: string;
   readonly capabilities: StoreCapabilities;
   open(): Promise<void>;
-  /** Jobs that were scheduled, queued or running when the store was last used. */
+  /** Jobs that were scheduled, queued or running when the store was last used, in submission order. */
   loadActive(): Promise<StoredJob[]>;
-  /** The next job handle number to issue, so handles stay unique across restarts. */
+  /** The next job handle number to issue. */
   nextHandleNumber(): Promise<number>;
+  /**
+   * Applies one batch atomically. Synchronous drivers return nothing; asynchronous ones a promise.
+   * Throws (or rejects) when the batch could not be stored; nothing of it is then applied.
+   */
+  commit(batch: CommitBatch): void | Promise<void>;
   close(): Promise<void>;
 }

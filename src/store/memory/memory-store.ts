@@ -1,4 +1,4 @@
-import type { Store, StoredJob } from '../store.js';
+import type { CommitBatch, Store, StoredJob } from '../store.js';
 
 /**
  * The gearmand-like store: jobs live only in the engine's memory and nothing survives a restart.
@@ -17,6 +17,8 @@ export class MemoryStore implements Store {
   async nextHandleNumber(): Promise<number> {
     return 1;
   }
+
+  commit(_batch: CommitBatch): void {}
 
   async close(): Promise<void> {}
 }

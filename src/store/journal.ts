@@ -1,0 +1,248 @@
+/**
+ * The journal: listens to the engine's events, collapses everything that happened to each job
+ * into one delta per batch, and hands batches to the store (group commit).
+ *
+ * What waits for the disk: only background acknowledgements. A turn that accepted a background
+ * job commits synchronously-durable (`sync`) before that turn's replies are written; everything
+ * else (assignments, results, foreground records) rides along with the next commit or with a
+ * short timer, without fsync — losing one of those only means a job runs again (at-least-once).
+ */
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.js';
+import type { Job } from '../engine/job.js';
+import type { Session } from '../engine/session.js';
+import type { CommitBatch, JobDelta, JobEventRecord, Store, StoredState } from './store.js';
+
+export interface JournalOptions {
+  /** Payloads and results kept whole up to this size; larger ones keep a prefix and their size. */
+  maxStoredBytes: number;
+  /** Longest a non-urgent change waits before it is committed. */
+  lazyCommitMs: number;
+  /** Commit as soon as this many jobs have pending changes. */
+  maxBatchJobs: number;
+}
+
+/** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
+export type CommitListener = (batchNo: number, error: Error | null) => void;
+
+export class Journal {
+  private deltas = new Map<number, JobDelta>();
+  private events: JobEventRecord[] = [];
+  private urgent = false;
+  private lazyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Number of the batch being collected; acknowledgements register against it. */
+  batchNo = 1;
+  private readonly listeners: CommitListener[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Jobs whose insert is in the batch being collected and must be withdrawn if it fails. */
+  private pendingInserts: Job[] = [];
+  private inFlight: Promise<void> | null = null;
+  lastError: Error | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly options: JournalOptions,
+  ) {
+    const ev = engine.events;
+    this.unsubscribe.push(
+      ev.on('job.submitted', (job, by) => this.submitted(job, by)),
+      ev.on('job.coalesced', (job, _by, background) => {
+        if (background && !job.background) {
+          this.delta(job).pinBackground = true;
+          this.urgent = true;
+        }
+      }),
+      ev.on('job.due', (job) => { this.delta(job).state = 'queued'; }),
+      ev.on('job.assigned', (job, worker) => {
+        const d = this.delta(job);
+        d.state = 'running';
+        d.startedAt = job.startedAt;
+        d.attempts = job.attempts;
+        d.worker = workerName(worker);
+      }),
+      ev.on('job.status', (job) => {
+        const d = this.delta(job);
+        d.numerator = job.numerator;
+        d.denominator = job.denominator;
+      }),
+      ev.on('job.data', (job, kind, data) => {
+        const d = this.delta(job);
+        if (kind === 'data') d.dataChunks++;
+        else {
+          d.warnings++;
+          this.event(job, 'warning', preview(data));
+        }
+      }),
+      ev.on('job.completed', (job, result) => {
+        const d = this.finished(job, 'completed');
+        d.result = this.capped(result);
+        d.resultSize = result.length;
+      }),
+      ev.on('job.failed', (job, reason, data) => {
+        const d = this.finished(job, 'failed');
+        d.outcome = reason;
+        if (data !== null) d.error = this.capped(data);
+      }),
+      ev.on('job.requeued', (job, reason) => {
+        const d = this.delta(job);
+        d.state = 'queued';
+        d.retries = job.retries;
+        this.event(job, 'requeued', reason);
+      }),
+      ev.on('job.cancelled', (job) => {
+        this.finished(job, 'cancelled');
+        this.event(job, 'cancelled', null);
+      }),
+      ev.on('job.abandoned', (job) => { this.finished(job, 'abandoned'); }),
+    );
+  }
+
+  /** True when the batch being collected holds a background acknowledgement. */
+  get hasUrgent(): boolean {
+    return this.urgent;
+  }
+
+  /** The batch being collected must be committed this turn (an acknowledgement waits on it). */
+  requireCommit(): void {
+    this.urgent = true;
+  }
+
+  onCommit(fn: CommitListener): void {
+    this.listeners.push(fn);
+  }
+
+  /**
+   * Commits what is pending if it is urgent (called once per event-loop turn, before replies are
+   * written). Non-urgent changes are left for the lazy timer or a later urgent commit.
+   */
+  commitIfUrgent(): void {
+    if (this.urgent) this.commit();
+    else if (this.deltas.size >= this.options.maxBatchJobs) this.commit();
+    else if ((this.deltas.size > 0 || this.events.length > 0) && this.lazyTimer === null) {
+      this.lazyTimer = setTimeout(() => {
+        this.lazyTimer = null;
+        this.commit();
+      }, this.options.lazyCommitMs);
+      this.lazyTimer.unref();
+    }
+  }
+
+  /** Commits everything pending now. */
+  commit(): void {
+    if (this.lazyTimer !== null) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = null;
+    }
+    if (this.deltas.size === 0 && this.events.length === 0 && !this.urgent) return;
+    const batchNo = this.batchNo++;
+    const batch: CommitBatch = {
+      deltas: [...this.deltas.values()],
+      events: this.events,
+      sync: this.urgent,
+      nextHandle: this.engine.handleCounter,
+    };
+    const inserted = this.pendingInserts;
+    this.deltas = new Map();
+    this.events = [];
+    this.urgent = false;
+    this.pendingInserts = [];
+    let result: void | Promise<void>;
+    try {
+      result = this.store.commit(batch);
+    } catch (e) {
+      this.failed(batchNo, inserted, e as Error);
+      return;
+    }
+    if (result instanceof Promise) {
+      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, inserted, e));
+      this.inFlight = p;
+      void p.finally(() => { if (this.inFlight === p) this.inFlight = null; });
+    } else {
+      this.succeeded(batchNo);
+    }
+  }
+
+  /** Commits what is pending and waits for it (shutdown). */
+  async drain(): Promise<void> {
+    this.commit();
+    if (this.inFlight) await this.inFlight;
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+    if (this.lazyTimer !== null) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
+  }
+
+  private succeeded(batchNo: number): void {
+    if (this.lastError !== null) {
+      this.log.info('store writable again');
+      this.lastError = null;
+    }
+    for (const l of this.listeners) l(batchNo, null);
+  }
+
+  private failed(batchNo: number, inserted: Job[], error: Error): void {
+    if (this.lastError === null) this.log.error({ err: error }, 'store commit failed; refusing new background jobs');
+    this.lastError = error;
+    // Nothing of the batch was stored: withdraw the jobs whose acknowledgement was waiting on it.
+    for (const job of inserted) if (job.background) this.engine.discard(job);
+    for (const l of this.listeners) l(batchNo, error);
+  }
+
+  private submitted(job: Job, by: Session | null): void {
+    const d = this.delta(job);
+    const stored = job.background ? job.payload : this.capped(job.payload);
+    d.insert = {
+      id: job.id, handle: job.handle, fn: job.fn.name, unique: job.unique, priority: job.priority,
+      background: job.background, reducer: job.reducer, payload: stored, payloadSize: job.payload.length,
+      submittedAt: job.submittedAt, dueAt: job.dueAt,
+      submitter: by === null ? '' : `${by.address}#${by.id}`,
+    };
+    d.state = job.dueAt > 0 ? 'scheduled' : 'queued';
+    if (job.background) {
+      this.urgent = true;
+      this.pendingInserts.push(job);
+    }
+  }
+
+  private finished(job: Job, state: StoredState): JobDelta {
+    const d = this.delta(job);
+    d.state = state;
+    d.finishedAt = this.engine.clock.now();
+    return d;
+  }
+
+  private event(job: Job, type: string, detail: string | null): void {
+    this.events.push({ jobId: job.id, at: this.engine.clock.now(), type, detail });
+  }
+
+  private capped(data: Buffer): Buffer {
+    return data.length <= this.options.maxStoredBytes ? data : data.subarray(0, this.options.maxStoredBytes);
+  }
+
+  private delta(job: Job): JobDelta {
+    let d = this.deltas.get(job.id);
+    if (d === undefined) {
+      d = {
+        id: job.id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null,
+        attempts: null, retries: null, worker: null, numerator: null, denominator: null, result: null,
+        resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
+      };
+      this.deltas.set(job.id, d);
+    }
+    return d;
+  }
+}
+
+function workerName(s: Session): string {
+  return s.clientId !== '-' ? `${s.address}#${s.id} ${s.clientId}` : `${s.address}#${s.id}`;
+}
+
+/** A short readable excerpt of bytes for the timeline. */
+function preview(data: Buffer): string {
+  const s = data.subarray(0, 200).toString('utf8');
+  return data.length > 200 ? `${s}…` : s;
+}

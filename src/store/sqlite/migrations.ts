@@ -1,0 +1,61 @@
+/**
+ * SQLite schema, as an append-only list of migrations: never edit a released step, add one.
+ * `PRAGMA user_version` records how many have run.
+ */
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: jobs with their current state and key times; events for what the row does not tell.
+  `CREATE TABLE jobs (
+     id INTEGER PRIMARY KEY,          -- the handle's number
+     handle TEXT NOT NULL,
+     fn TEXT NOT NULL,
+     uniq TEXT NOT NULL,
+     priority INTEGER NOT NULL,       -- 0 high, 1 normal, 2 low
+     background INTEGER NOT NULL,
+     reducer TEXT NOT NULL DEFAULT '',
+     state INTEGER NOT NULL,          -- index into JOB_STATES; <= 2 means active
+     payload BLOB NOT NULL,           -- whole for background jobs, else up to the stored-size cap
+     payload_size INTEGER NOT NULL,
+     submitted_at INTEGER NOT NULL,   -- ms since the epoch
+     due_at INTEGER NOT NULL DEFAULT 0,
+     submitter TEXT NOT NULL DEFAULT '',
+     started_at INTEGER,
+     finished_at INTEGER,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     retries INTEGER NOT NULL DEFAULT 0,
+     worker TEXT,
+     numerator TEXT,
+     denominator TEXT,
+     result BLOB,
+     result_size INTEGER,
+     error BLOB,
+     outcome TEXT,
+     warnings INTEGER NOT NULL DEFAULT 0,
+     data_chunks INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX jobs_active ON jobs (state, id) WHERE state <= 2;
+   CREATE INDEX jobs_fn ON jobs (fn, id);
+   CREATE INDEX jobs_uniq ON jobs (uniq) WHERE uniq <> '';
+   CREATE TABLE job_events (
+     job_id INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     detail TEXT
+   );
+   CREATE INDEX job_events_job ON job_events (job_id);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the data directory was written by a newer gearhq (schema ${current} > ${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

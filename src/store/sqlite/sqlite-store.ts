@@ -1,0 +1,139 @@
+/**
+ * The default store: one SQLite file in WAL mode, written by this process only. Each batch is
+ * one transaction; batches carrying background acknowledgements are fsync'd (synchronous=FULL),
+ * others are not (synchronous=NORMAL: they survive a process crash, and a power cut at worst
+ * re-runs jobs whose completion was not yet on disk).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JOB_STATES, type CommitBatch, type Store, type StoredJob, type StoredState } from '../store.js';
+import { migrate } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** fsync: acknowledged jobs survive a power cut; os: they survive a process crash. */
+  durability: 'fsync' | 'os';
+}
+
+const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
+
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  readonly capabilities = { durable: true, multiNode: false } as const;
+  private db: Database.Database | null = null;
+  private stmts!: ReturnType<SqliteStore['prepare']>;
+  private syncMode: 'FULL' | 'NORMAL' | null = null;
+  readonly path: string;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.path = join(options.dataDir, 'gearhq.sqlite');
+  }
+
+  async open(): Promise<void> {
+    mkdirSync(this.options.dataDir, { recursive: true });
+    const db = new Database(this.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    // Checkpoints run on their own schedule; WAL growth is bounded by the default autocheckpoint.
+    migrate(db);
+    this.db = db;
+    this.stmts = this.prepare(db);
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      insert: db.prepare(`INSERT INTO jobs (id, handle, fn, uniq, priority, background, reducer, state,
+          payload, payload_size, submitted_at, due_at, submitter, started_at, finished_at, attempts,
+          retries, worker, numerator, denominator, result, result_size, error, outcome, warnings, data_chunks)
+        VALUES (@id, @handle, @fn, @uniq, @priority, @background, @reducer, @state, @payload, @payloadSize,
+          @submittedAt, @dueAt, @submitter, @startedAt, @finishedAt, @attempts, @retries, @worker,
+          @numerator, @denominator, @result, @resultSize, @error, @outcome, @warnings, @dataChunks)`),
+      update: db.prepare(`UPDATE jobs SET
+          state = coalesce(@state, state),
+          background = max(background, @background),
+          started_at = coalesce(@startedAt, started_at),
+          finished_at = coalesce(@finishedAt, finished_at),
+          attempts = coalesce(@attempts, attempts),
+          retries = coalesce(@retries, retries),
+          worker = coalesce(@worker, worker),
+          numerator = coalesce(@numerator, numerator),
+          denominator = coalesce(@denominator, denominator),
+          result = coalesce(@result, result),
+          result_size = coalesce(@resultSize, result_size),
+          error = coalesce(@error, error),
+          outcome = coalesce(@outcome, outcome),
+          warnings = warnings + @warnings,
+          data_chunks = data_chunks + @dataChunks
+        WHERE id = @id`),
+      event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
+      active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
+          due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
+    };
+  }
+
+  async loadActive(): Promise<StoredJob[]> {
+    const rows = this.stmts.active.all() as {
+      id: number; handle: string; fn: string; uniq: string; payload: Buffer; priority: 0 | 1 | 2;
+      background: number; reducer: string; state: number; due_at: number; submitted_at: number;
+      attempts: number; retries: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, payload: r.payload, priority: r.priority,
+      background: r.background === 1, reducer: r.reducer, state: JOB_STATES[r.state]!, dueAt: r.due_at,
+      submittedAt: r.submitted_at, attempts: r.attempts, retries: r.retries,
+    }));
+  }
+
+  async nextHandleNumber(): Promise<number> {
+    const fromMeta = Number(this.stmts.getMeta.get('next_handle') ?? 1);
+    const fromRows = Number(this.stmts.maxId.get() ?? 0) + 1;
+    return Math.max(fromMeta, fromRows);
+  }
+
+  commit(batch: CommitBatch): void {
+    const db = this.db!;
+    const mode = batch.sync && this.options.durability === 'fsync' ? 'FULL' : 'NORMAL';
+    if (mode !== this.syncMode) {
+      db.pragma(`synchronous = ${mode}`);
+      this.syncMode = mode;
+    }
+    const s = this.stmts;
+    db.transaction(() => {
+      for (const d of batch.deltas) {
+        if (d.insert !== null) {
+          const n = d.insert;
+          s.insert.run({
+            id: n.id, handle: n.handle, fn: n.fn, uniq: n.unique, priority: n.priority,
+            background: n.background || d.pinBackground ? 1 : 0, reducer: n.reducer,
+            state: STATE_CODE.get(d.state ?? 'queued')!, payload: n.payload, payloadSize: n.payloadSize,
+            submittedAt: n.submittedAt, dueAt: n.dueAt, submitter: n.submitter, startedAt: d.startedAt,
+            finishedAt: d.finishedAt, attempts: d.attempts ?? 0, retries: d.retries ?? 0, worker: d.worker,
+            numerator: d.numerator, denominator: d.denominator, result: d.result, resultSize: d.resultSize,
+            error: d.error, outcome: d.outcome, warnings: d.warnings, dataChunks: d.dataChunks,
+          });
+        } else {
+          s.update.run({
+            id: d.id, state: d.state === null ? null : STATE_CODE.get(d.state)!,
+            background: d.pinBackground ? 1 : 0, startedAt: d.startedAt, finishedAt: d.finishedAt,
+            attempts: d.attempts, retries: d.retries, worker: d.worker, numerator: d.numerator,
+            denominator: d.denominator, result: d.result, resultSize: d.resultSize, error: d.error,
+            outcome: d.outcome, warnings: d.warnings, dataChunks: d.dataChunks,
+          });
+        }
+      }
+      for (const e of batch.events) s.event.run(e.jobId, e.at, e.type, e.detail);
+      s.setMeta.run('next_handle', String(batch.nextHandle));
+    })();
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    if (db === null) return;
+    db.close();
+  }
+}
