@@ -76,19 +76,34 @@ test('config: file keys may be long flag names or camelCase keys', () => {
   }
 });
 
-test('config: every option has an environment variable GEARHQ_<NAME>', () => {
+test('config: the environment variables GEARHQ_<NAME> set their options', () => {
   const c = loadConfig({}, {
     GEARHQ_PORT: '1', GEARHQ_LISTEN: '127.0.0.1', GEARHQ_HTTP_PORT: '0', GEARHQ_DATA_DIR: '/tmp/x',
     GEARHQ_STORE: 'SQLite', GEARHQ_DURABILITY: 'os', GEARHQ_JOB_RETRIES: '2', GEARHQ_WORKER_WAKEUP: '1',
     GEARHQ_ROUND_ROBIN: 'yes', GEARHQ_JOB_HANDLE_PREFIX: 'P', GEARHQ_EXCEPTIONS: '1', GEARHQ_VERBOSE: 'debug',
     GEARHQ_MAX_PAYLOAD: '1MiB', GEARHQ_MAX_CONNECTIONS: '5', GEARHQ_DATABASE_URL: 'postgres://db',
   });
-  assert.deepEqual(c, {
+  const expected = {
     port: 1, listen: '127.0.0.1', httpPort: 0, dataDir: '/tmp/x', store: 'sqlite', databaseUrl: 'postgres://db',
     durability: 'os', jobRetries: 2, workerWakeup: 1, roundRobin: true, jobHandlePrefix: 'P', exceptions: true,
     verbose: 'DEBUG', maxPayload: 1024 * 1024, maxConnections: 5,
-  });
-  assert.equal(OPTIONS.length, Object.keys(c).length, 'every option is set above');
+  };
+  for (const [k, v] of Object.entries(expected)) assert.equal(c[k as keyof typeof c], v, k);
+});
+
+test('config: every option in the table is reachable through its environment variable', () => {
+  const d = defaultConfig() as unknown as Record<string, unknown>;
+  for (const spec of OPTIONS) {
+    const env = `GEARHQ_${spec.name.toUpperCase().replace(/-/g, '_')}`;
+    // A valid value different from the default, per kind.
+    const value = spec.choices ? spec.choices.find((x) => x !== d[spec.key])!
+      : spec.kind === 'bool' ? String(!d[spec.key])
+      : spec.kind === 'int' || spec.kind === 'size' ? String(Number(d[spec.key]) === 7 ? 8 : 7)
+      : 'v7';
+    const flags = spec.key === 'store' && value === 'postgres' ? { databaseUrl: 'postgres://x' } : {};
+    const got = (loadConfig(flags, { [env]: value }) as unknown as Record<string, unknown>)[spec.key];
+    assert.notDeepEqual(got, d[spec.key], `${env}=${value} changed ${spec.key}`);
+  }
 });
 
 test('config: an empty environment variable counts as not set', () => {
