@@ -109,6 +109,43 @@ for (const kind of KINDS) {
       assert.equal(await admin.admin('cancel foo bar'), 'ERR UNKNOWN_ERROR\r\n');
     });
 
+    it('difference: cancelling a running job sends WORK_FAIL only; the worker\'s result is accepted and dropped (gearmand forwards it too)',
+      async (t) => {
+        const s = await setup(t);
+        const f = s.fn();
+        const admin = await s.connect();
+        const c = await s.connect();
+        const h = await submit(c, PacketType.SUBMIT_JOB, f, '', 'x');
+        const w = await worker(s, [f]);
+        await grab(w);
+        assert.equal(await admin.admin(`cancel job ${h}`), 'OK\r\n');
+        assert.equal((await c.expect(PacketType.WORK_FAIL)).body.toString('latin1'), h);
+        w.send(PacketType.WORK_COMPLETE, [h, 'late']);
+        await sync(w); // accepted: no ERROR before the echo
+        if (kind === 'gearhq') {
+          assert.ok(await c.quiet(100), `client got ${JSON.stringify(c.pending().map((r) => r.name))}`);
+        } else {
+          assert.deepEqual((await c.expect(PacketType.WORK_COMPLETE)).args, [h, 'late']);
+        }
+      });
+
+    it('difference: a half-closed admin connection always gets its reply, then is closed (gearmand: racy, often none)',
+      async (t) => {
+        const s = await setup(t);
+        for (let i = 0; i < 5; i++) {
+          const admin = await s.connect();
+          admin.socket.end('version\n'); // the line and the FIN in one go, like `nc -N`
+          await admin.waitClosed();
+          const text = admin.pendingText();
+          if (kind === 'gearhq') {
+            assert.match(text, /^OK \S[^\r\n]*\n$/);
+          } else {
+            // gearmand closes when it reads EOF, dropping replies not yet written.
+            assert.ok(text === '' || text === 'OK 1.1.20+ds\n', JSON.stringify(text));
+          }
+        }
+      });
+
     it('cancel with fewer than three words is an unknown command', async (t) => {
       const s = await setup(t);
       const admin = await s.connect();

@@ -36,6 +36,22 @@ for (const kind of KINDS) {
       await grabNothing(w);
     });
 
+    it('with -R serves a worker\'s functions in rotation', async (t) => {
+      const s = await setup(t, { args: ['-R'] });
+      const fns = [s.fn('r'), s.fn('r'), s.fn('r')];
+      const c = await s.connect();
+      // All jobs of one function first, so neither FIFO nor registration order alone rotates.
+      for (const f of fns) {
+        await submit(c, PacketType.SUBMIT_JOB_BG, f, '', `${f}-1`);
+        await submit(c, PacketType.SUBMIT_JOB_BG, f, '', `${f}-2`);
+      }
+      const w = await worker(s, fns);
+      const served: string[] = [];
+      for (let i = 0; i < 6; i++) served.push((await grab(w))[1]!);
+      assert.deepEqual([...served.slice(0, 3)].sort(), [...fns].sort(), `first round: ${served.join(' ')}`);
+      assert.deepEqual(served.slice(3), served.slice(0, 3), `second round repeats it: ${served.join(' ')}`);
+    });
+
     it('difference: priority is global across a worker\'s functions (gearmand 1.1.20: newest registration first)',
       async (t) => {
         const s = await setup(t);

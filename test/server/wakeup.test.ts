@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KINDS, PacketType, eventually, grab, grabNothing, servers, sleepingWorker, submit, sync, worker,
+  KINDS, PacketType, adminList, eventually, functionStatus, grab, grabNothing, servers, sleepingWorker, submit, sync, worker,
   type RawClient,
 } from './harness.js';
 
@@ -68,6 +68,21 @@ for (const kind of KINDS) {
       await sleeper.expect(PacketType.NOOP);
       assert.ok(await awake.quiet(100), 'a worker that never sent PRE_SLEEP gets no NOOP');
       assert.ok(await other.quiet(0), 'a worker of another function gets no NOOP');
+    });
+
+    it('difference: a repeated CAN_DO registers the function once (gearmand counts it twice)', async (t) => {
+      const s = await setup(t, { fresh: true });
+      const f = s.fn();
+      const w = await worker(s, [f, f]);
+      const admin = await s.connect();
+      const twice = kind === 'gearmand';
+      assert.deepEqual(await functionStatus(admin, f), [0, 0, twice ? 2 : 1]);
+      const lines = await adminList(admin, 'workers');
+      assert.ok(lines.some((l) => l.endsWith(twice ? ` : ${f} ${f}` : ` : ${f}`)), lines.join('\n'));
+      // One CANT_DO removes it entirely on both.
+      w.send(PacketType.CANT_DO, [f]);
+      await sync(w);
+      assert.deepEqual(await functionStatus(admin, f), [0, 0, 0]);
     });
 
     it('with -w 1 wakes one worker per job, rotating, and none once all have a NOOP', async (t) => {
