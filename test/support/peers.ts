@@ -255,17 +255,11 @@ export function perlClient(env: PeerEnv, steps: Step[], opts: PeerOptions = {}):
 }
 
 /** Waits for a client script to finish and returns its parsed RESULT list; fails with its output. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function clientResult(p: Peer): Promise<any[]> {
   const r = await p.done;
   const line = r.stdout.toString().split('\n').find((l) => l.startsWith('RESULT '));
   if (r.timedOut || r.code !== 0 || !line) throw new Error(`client script failed:\n${describeResult(r)}`);
   return JSON.parse(line.slice('RESULT '.length));
-}
-
-/** Events a client.php `tasks` step printed so far, as [task, kind, ...args]. */
-export function printedEvents(p: Peer): unknown[][] {
-  return p.stdoutText().split('\n').filter((l) => l.startsWith('EVENT ')).map((l) => JSON.parse(l.slice(6)));
 }
 
 export interface LoggedJob {
