@@ -100,7 +100,7 @@ export function parseSize(text: string): number {
 }
 
 function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
-  const where = `${source} ${spec.name}`;
+  const where = source === 'option' ? `--${spec.name}` : `${source} ${spec.name}`;
   switch (spec.kind) {
     case 'bool':
       if (typeof raw === 'boolean') return raw;
@@ -114,8 +114,13 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       if (spec.max !== undefined && n > spec.max) throw new ConfigError(`${where}: must be at most ${spec.max}`);
       return n;
     }
-    case 'size':
-      return typeof raw === 'number' ? raw : parseSize(String(raw));
+    case 'size': {
+      const n = typeof raw === 'number' ? raw : parseSize(String(raw));
+      if (!Number.isInteger(n) || (spec.min !== undefined && n < spec.min)) {
+        throw new ConfigError(`${where}: expected a size of at least ${spec.min ?? 0} bytes, got ${JSON.stringify(raw)}`);
+      }
+      return n;
+    }
     case 'string': {
       let s = String(raw);
       if (spec.choices) {
@@ -160,7 +165,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   }
   for (const spec of OPTIONS) {
     const v = flags[spec.key];
-    if (v !== undefined) config[spec.key] = coerce(spec, v, 'option --');
+    if (v !== undefined) config[spec.key] = coerce(spec, v, 'option');
   }
   const c = config as unknown as ServerConfig;
   if (c.jobHandlePrefix.length === 0 || c.jobHandlePrefix.length > 40) {

@@ -12,10 +12,13 @@ export interface Clock {
 
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (fn, ms) => {
-    const t = setTimeout(fn, ms);
+    // Node fires anything past 2^31-1 ms at once; callers re-arm after an early wake-up.
+    const t = setTimeout(fn, Math.min(ms, MAX_TIMER_MS));
     t.unref?.();
     return t;
   },

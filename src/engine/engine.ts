@@ -68,6 +68,8 @@ export class Engine {
   readonly jobs = new Map<string, Job>();
   /** Most recently created active job per unique, across functions (GET_STATUS_UNIQUE). */
   private readonly byUnique = new Map<string, Job>();
+  /** Older active jobs hidden behind a newer one with the same unique in another function. */
+  private readonly shadowedUniques = new Map<string, Job[]>();
   private readonly due = new MinHeap<Job>();
   private dueTimer: TimerHandle | null = null;
   private dueTimerAt = 0;
@@ -106,11 +108,12 @@ export class Engine {
     if (session.closed) return;
     session.closed = true;
     const wasWorker = session.isWorker;
+    // Unregister first, so requeued jobs wake live workers rather than this one.
+    for (const a of session.abilities) a.fn.removeWorker(session);
+    session.abilities = [];
     if (session.held !== null) {
       for (const job of [...session.held]) this.takeBack(job, 'lost');
     }
-    for (const a of session.abilities) a.fn.removeWorker(session);
-    session.abilities = [];
     if (session.attached !== null) {
       for (const job of session.attached) this.detachClient(job, session);
       session.attached = null;
@@ -152,7 +155,7 @@ export class Engine {
       job.coalesceKey = key;
       fn.byKey.set(key, job);
     }
-    if (req.unique.length > 0) this.byUnique.set(req.unique, job);
+    if (req.unique.length > 0) this.indexUnique(job);
     if (!req.background && session !== null) this.attachClient(job, session);
     this.events.emit('job.submitted', job, session);
     if (job.dueAt > 0) this.schedule(job);
@@ -177,7 +180,7 @@ export class Engine {
       job.coalesceKey = key;
       fn.byKey.set(key, job);
     }
-    if (r.unique.length > 0) this.byUnique.set(r.unique, job);
+    if (r.unique.length > 0) this.indexUnique(job);
     if (r.id >= this.nextHandle) this.nextHandle = r.id + 1;
     if (job.dueAt > 0) this.schedule(job);
     else this.enqueue(job);
@@ -389,8 +392,10 @@ export class Engine {
   }
 
   private attachClient(job: Job, session: Session): void {
+    const attached = (session.attached ??= new Set());
+    if (attached.has(job)) return; // the same client submitting the same unique again
+    attached.add(job);
     (job.clients ??= []).push(session);
-    (session.attached ??= new Set()).add(job);
   }
 
   private detachClient(job: Job, session: Session): void {
@@ -551,7 +556,27 @@ export class Engine {
       if (job.fn.byKey.get(key) === job) job.fn.byKey.delete(key);
       job.coalesceKey = null;
     }
-    if (job.unique.length > 0 && this.byUnique.get(job.unique) === job) this.byUnique.delete(job.unique);
+    const u = job.unique;
+    if (u.length > 0 && this.byUnique.get(u) === job) {
+      this.byUnique.delete(u);
+      const older = this.shadowedUniques.get(u);
+      if (older !== undefined) {
+        let next: Job | undefined;
+        while ((next = older.pop()) !== undefined && !next.isActive);
+        if (next !== undefined) this.byUnique.set(u, next);
+        if (older.length === 0) this.shadowedUniques.delete(u);
+      }
+    }
+  }
+
+  private indexUnique(job: Job): void {
+    const prev = this.byUnique.get(job.unique);
+    if (prev !== undefined && prev !== job && prev.isActive) {
+      let older = this.shadowedUniques.get(job.unique);
+      if (older === undefined) this.shadowedUniques.set(job.unique, (older = []));
+      older.push(prev);
+    }
+    this.byUnique.set(job.unique, job);
   }
 
   // ---------------------------------------------------------------------------------- due times

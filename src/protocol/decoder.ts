@@ -60,6 +60,7 @@ export class Decoder {
     }
     this.append(chunk);
     const used = this.parse(this.buf, this.start, this.end);
+    if (this.failed) return;
     this.start = used;
     if (this.start === this.end) {
       this.start = this.end = 0;

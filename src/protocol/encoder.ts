@@ -46,7 +46,7 @@ export class OutBuffer {
     const separators = data ? args.length : Math.max(0, args.length - 1);
     bodyLen += separators;
     const inlineData = data !== null && data.length < LARGE_BLOB;
-    this.header(type, bodyLen, inlineData ? 0 : bodyLen - (data ? data.length : 0));
+    this.header(type, bodyLen, data === null || inlineData ? bodyLen : bodyLen - data.length);
     const buf = this.buf;
     for (let i = 0; i < args.length; i++) {
       this.len += buf.latin1Write(args[i]!, this.len);

@@ -11,7 +11,7 @@ export function nextSchedTime(fields: readonly string[], now: number, timezone?:
   const parts = fields.map((f) => (f.trim() === '' ? '*' : f.trim()));
   if (parts.some((p) => !/^[0-9*,\-/A-Za-z?]+$/.test(p))) return null;
   try {
-    const cron = new Cron(parts.join(' '), { paused: true, ...(timezone ? { timezone } : {}) });
+    const cron = new Cron(parts.join(' '), { paused: true, domAndDow: true, ...(timezone ? { timezone } : {}) });
     const next = cron.nextRun(new Date(now));
     return next === null ? null : next.getTime();
   } catch {
@@ -26,8 +26,9 @@ export function nextSchedTime(fields: readonly string[], now: number, timezone?:
 export function parseEpochSeconds(text: string): number | null {
   const m = /^\s*([+-]?)(\d+)/.exec(text);
   if (m === null) return 0;
-  if (m[2]!.length > 18) return null;
-  const seconds = Number(m[2]);
+  const digits = m[2]!.replace(/^0+(?=\d)/, '');
+  if (digits.length > 18) return null;
+  const seconds = Number(digits);
   if (m[1] === '-') return 0;
   const ms = seconds * 1000;
   return ms > 8.64e15 ? null : ms;
