@@ -120,6 +120,29 @@ for (const kind of SERVER_KINDS) {
         ['high1', 'high2', 'normal1', 'normal2', 'low1', 'low2']);
     });
 
+    // A deliberate difference (PROTOCOL.md, "Gearman HQ's choices"): gearmand 1.1.20 applies priority
+    // per function only, serving one function's queue before the next; Gearman HQ applies it across
+    // all the functions a worker can do (the gearmand 2.0.0 order).
+    test('a worker with several functions: priority across functions', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const submissions: [string[], string, string][] = [
+        [[], 'fa', 'fa-normal'], [['-I'], 'fb', 'fb-high'], [['-L'], 'fa', 'fa-low'],
+        [[], 'fb', 'fb-normal'], [['-L'], 'fc', 'fc-low'], [['-I'], 'fc', 'fc-high'],
+      ];
+      for (const [flags, fn, data] of submissions) assertSucceeded(await gearman(env, ['-b', ...flags, '-f', fn, data]));
+      const out = join(env.dir, 'order');
+      const w = await gearmanWorker(env, ['fa', 'fb', 'fc'], 6, appendTo(out)).done;
+      assert.equal(w.code, 0, describeResult(w));
+      const order = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+      if (kind === 'gearmand') {
+        assert.deepEqual(order, ['fa-normal', 'fa-low', 'fb-high', 'fb-normal', 'fc-high', 'fc-low']);
+      } else {
+        const levels = [order.slice(0, 2), order.slice(2, 4), order.slice(4)].map((l) => l.sort());
+        assert.deepEqual(levels, [['fb-high', 'fc-high'], ['fa-normal', 'fb-normal'], ['fa-low', 'fc-low']],
+          `HIGH, then NORMAL, then LOW whatever the function; got ${order}`);
+      }
+    });
+
     test('a client waits for a worker that registers later', { timeout: 20000 }, async (t) => {
       const env = await peerEnv(t, kind);
       const client = env.peers.spawn('gearman', [...env.hostArgs, '-f', 'late', 'abc'], { timeoutMs: 10000 });
