@@ -91,7 +91,7 @@ export interface StoredJob {
   retries: number;
 }
 
-export interface Store {
+export interface Store extends StoreQueries {
   readonly name: string;
   readonly capabilities: StoreCapabilities;
   open(): Promise<void>;
@@ -105,4 +105,72 @@ export interface Store {
    */
   commit(batch: CommitBatch): void | Promise<void>;
   close(): Promise<void>;
+}
+
+/** A job's whole record, as lookups return it. */
+export interface JobRecord {
+  id: number;
+  handle: string;
+  fn: string;
+  unique: string;
+  priority: 0 | 1 | 2;
+  background: boolean;
+  reducer: string;
+  state: StoredState;
+  payload: Buffer;
+  payloadSize: number;
+  submittedAt: number;
+  dueAt: number;
+  submitter: string;
+  startedAt: number | null;
+  finishedAt: number | null;
+  attempts: number;
+  retries: number;
+  worker: string | null;
+  numerator: string | null;
+  denominator: string | null;
+  result: Buffer | null;
+  resultSize: number | null;
+  error: Buffer | null;
+  outcome: string | null;
+  warnings: number;
+  dataChunks: number;
+}
+
+export interface JobFilter {
+  fn?: string;
+  state?: StoredState;
+  unique?: string;
+  /** Submitted at or after (ms). */
+  since?: number;
+  /** Submitted before (ms). */
+  until?: number;
+  limit: number;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+/** How long finished jobs are kept (ms), per end state, with per-function overrides. */
+export interface RetentionRules {
+  keepMs: Partial<Record<'completed' | 'failed' | 'cancelled' | 'abandoned', number>>;
+  byFunction: Record<string, Partial<Record<'completed' | 'failed' | 'cancelled' | 'abandoned', number>>>;
+  /** Most finished jobs kept in all; the oldest go first. 0 = no cap. */
+  maxFinishedJobs: number;
+}
+
+/** The read side and upkeep every driver offers besides commit/recovery. */
+export interface StoreQueries {
+  findJob(handle: string): Promise<JobRecord | null>;
+  /** Jobs with this unique, newest first. */
+  findByUnique(unique: string, limit: number): Promise<JobRecord[]>;
+  listJobs(filter: JobFilter): Promise<JobPage>;
+  jobEvents(id: number): Promise<JobEventRecord[]>;
+  /** Deletes at most `limit` finished jobs that the rules no longer keep; returns how many. */
+  prune(rules: RetentionRules, now: number, limit: number): Promise<number>;
 }

@@ -1,24 +1,142 @@
-import type { CommitBatch, Store, StoredJob } from '../store.js';
+import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import type {
+  CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+} from '../store.js';
 
 /**
- * The gearmand-like store: jobs live only in the engine's memory and nothing survives a restart.
- * Fastest mode, and the one engine tests use.
+ * The gearmand-like store: nothing survives a restart. It keeps records in memory with the same
+ * semantics as the durable drivers (the conformance suite runs it too), so a server without a
+ * disk can still answer lookups for as long as it runs.
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
   readonly capabilities = { durable: false, multiNode: false } as const;
+  /** By id; ids only grow, so insertion order is id order. */
+  private readonly jobs = new Map<number, JobRecord>();
+  private readonly events = new Map<number, JobEventRecord[]>();
+  private nextHandle = 1;
 
   async open(): Promise<void> {}
 
   async loadActive(): Promise<StoredJob[]> {
-    return [];
+    const out: StoredJob[] = [];
+    for (const r of this.jobs.values()) {
+      if (r.state === 'scheduled' || r.state === 'queued' || r.state === 'running') {
+        out.push({
+          id: r.id, handle: r.handle, fn: r.fn, unique: r.unique, payload: r.payload, priority: r.priority,
+          background: r.background, reducer: r.reducer, state: r.state, dueAt: r.dueAt,
+          submittedAt: r.submittedAt, attempts: r.attempts, retries: r.retries,
+        });
+      }
+    }
+    return out;
   }
 
   async nextHandleNumber(): Promise<number> {
-    return 1;
+    let max = 0;
+    for (const id of this.jobs.keys()) if (id > max) max = id;
+    return Math.max(this.nextHandle, max + 1);
   }
 
-  commit(_batch: CommitBatch): void {}
+  commit(batch: CommitBatch): void {
+    for (const d of batch.deltas) {
+      let r = this.jobs.get(d.id);
+      if (d.insert !== null) {
+        const n = d.insert;
+        r = {
+          id: n.id, handle: n.handle, fn: n.fn, unique: n.unique, priority: n.priority, background: n.background,
+          reducer: n.reducer, state: 'queued', payload: n.payload, payloadSize: n.payloadSize,
+          submittedAt: n.submittedAt, dueAt: n.dueAt, submitter: n.submitter, startedAt: null, finishedAt: null,
+          attempts: 0, retries: 0, worker: null, numerator: null, denominator: null, result: null,
+          resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
+        };
+        this.jobs.set(d.id, r);
+      }
+      if (r === undefined) continue;
+      if (d.state !== null) r.state = d.state;
+      if (d.pinBackground) r.background = true;
+      if (d.startedAt !== null) r.startedAt = d.startedAt;
+      if (d.finishedAt !== null) r.finishedAt = d.finishedAt;
+      if (d.attempts !== null) r.attempts = d.attempts;
+      if (d.retries !== null) r.retries = d.retries;
+      if (d.worker !== null) r.worker = d.worker;
+      if (d.numerator !== null) r.numerator = d.numerator;
+      if (d.denominator !== null) r.denominator = d.denominator;
+      if (d.result !== null) r.result = d.result;
+      if (d.resultSize !== null) r.resultSize = d.resultSize;
+      if (d.error !== null) r.error = d.error;
+      if (d.outcome !== null) r.outcome = d.outcome;
+      r.warnings += d.warnings;
+      r.dataChunks += d.dataChunks;
+    }
+    for (const e of batch.events) {
+      let list = this.events.get(e.jobId);
+      if (list === undefined) this.events.set(e.jobId, (list = []));
+      list.push(e);
+    }
+    if (batch.nextHandle > this.nextHandle) this.nextHandle = batch.nextHandle;
+  }
+
+  async findJob(handle: string): Promise<JobRecord | null> {
+    const id = handleId(handle);
+    const r = id === null ? undefined : this.jobs.get(id);
+    return r !== undefined && r.handle === handle ? { ...r } : null;
+  }
+
+  async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
+    if (unique === '') return [];
+    return this.newestFirst((r) => r.unique === unique, limit, null).jobs;
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobPage> {
+    return this.newestFirst((r) =>
+      (filter.fn === undefined || r.fn === filter.fn) &&
+      (filter.state === undefined || r.state === filter.state) &&
+      (filter.unique === undefined || r.unique === filter.unique) &&
+      (filter.since === undefined || r.submittedAt >= filter.since) &&
+      (filter.until === undefined || r.submittedAt < filter.until),
+    filter.limit, decodeCursor(filter.cursor));
+  }
+
+  async jobEvents(id: number): Promise<JobEventRecord[]> {
+    return [...(this.events.get(id) ?? [])];
+  }
+
+  async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
+    const doomed = new Set<number>();
+    for (const step of retentionPlan(rules, now)) {
+      for (const r of this.jobs.values()) {
+        if (doomed.size >= limit) break;
+        if (r.state !== step.state || r.finishedAt === null || r.finishedAt >= step.cutoff) continue;
+        if (step.fn !== null ? r.fn !== step.fn : step.except.includes(r.fn)) continue;
+        doomed.add(r.id);
+      }
+    }
+    if (rules.maxFinishedJobs > 0) {
+      const finished = [...this.jobs.values()].filter((r) => r.finishedAt !== null && !doomed.has(r.id));
+      const excess = finished.length - rules.maxFinishedJobs;
+      for (let i = 0; i < excess && doomed.size < limit; i++) doomed.add(finished[i]!.id);
+    }
+    for (const id of doomed) {
+      this.jobs.delete(id);
+      this.events.delete(id);
+    }
+    return doomed.size;
+  }
 
   async close(): Promise<void> {}
+
+  private newestFirst(match: (r: JobRecord) => boolean, limit: number, below: number | null): JobPage {
+    const all = [...this.jobs.values()];
+    const jobs: JobRecord[] = [];
+    let more = false;
+    for (let i = all.length - 1; i >= 0; i--) {
+      const r = all[i]!;
+      if (below !== null && r.id >= below) continue;
+      if (!match(r)) continue;
+      if (jobs.length === limit) { more = true; break; }
+      jobs.push({ ...r });
+    }
+    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+  }
 }

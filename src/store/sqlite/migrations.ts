@@ -34,9 +34,9 @@ const MIGRATIONS: readonly string[] = [
      warnings INTEGER NOT NULL DEFAULT 0,
      data_chunks INTEGER NOT NULL DEFAULT 0
    );
-   CREATE INDEX jobs_active ON jobs (state, id) WHERE state <= 2;
+   CREATE INDEX jobs_state ON jobs (state, id);
    CREATE INDEX jobs_fn ON jobs (fn, id);
-   CREATE INDEX jobs_uniq ON jobs (uniq) WHERE uniq <> '';
+   CREATE INDEX jobs_uniq ON jobs (uniq, id) WHERE uniq <> '';
    CREATE TABLE job_events (
      job_id INTEGER NOT NULL,
      at INTEGER NOT NULL,

@@ -7,7 +7,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_STATES, type CommitBatch, type Store, type StoredJob, type StoredState } from '../store.js';
+import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import {
+  JOB_STATES, type CommitBatch, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
+  type RetentionRules, type Store, type StoredJob, type StoredState,
+} from '../store.js';
 import { migrate } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -70,6 +74,13 @@ export class SqliteStore implements Store {
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
+      byId: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      byUnique: db.prepare("SELECT * FROM jobs WHERE uniq = ? AND uniq <> '' ORDER BY id DESC LIMIT ?"),
+      events: db.prepare('SELECT job_id, at, type, detail FROM job_events WHERE job_id = ? ORDER BY rowid'),
+      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+      deleteEvents: db.prepare('DELETE FROM job_events WHERE job_id = ?'),
+      finishedBeyond: db.prepare('SELECT id FROM jobs WHERE state > 2 ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+      oldestFinishedBelow: db.prepare('SELECT id FROM jobs WHERE state > 2 AND id <= ? ORDER BY id LIMIT ?').pluck(),
       active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
           due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
     };
@@ -130,10 +141,95 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async findJob(handle: string): Promise<JobRecord | null> {
+    const id = handleId(handle);
+    if (id === null) return null;
+    const row = this.stmts.byId.get(id) as JobRow | undefined;
+    return row !== undefined && row.handle === handle ? toRecord(row) : null;
+  }
+
+  async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
+    return (this.stmts.byUnique.all(unique, limit) as JobRow[]).map(toRecord);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.fn !== undefined) { where.push('fn = ?'); params.push(filter.fn); }
+    if (filter.state !== undefined) { where.push('state = ?'); params.push(STATE_CODE.get(filter.state)); }
+    if (filter.unique !== undefined) { where.push('uniq = ?'); params.push(filter.unique); }
+    if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }
+    if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
+    const below = decodeCursor(filter.cursor);
+    if (below !== null) { where.push('id < ?'); params.push(below); }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db!.prepare(sql).all(...params, filter.limit + 1) as JobRow[];
+    const more = rows.length > filter.limit;
+    const jobs = rows.slice(0, filter.limit).map(toRecord);
+    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+  }
+
+  async jobEvents(id: number): Promise<JobEventRecord[]> {
+    return (this.stmts.events.all(id) as { job_id: number; at: number; type: string; detail: string | null }[])
+      .map((e) => ({ jobId: e.job_id, at: e.at, type: e.type, detail: e.detail }));
+  }
+
+  async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
+    const db = this.db!;
+    const ids: number[] = [];
+    for (const step of retentionPlan(rules, now)) {
+      if (ids.length >= limit) break;
+      const conds = ['state = ?', 'finished_at < ?'];
+      const params: unknown[] = [STATE_CODE.get(step.state), step.cutoff];
+      if (step.fn !== null) { conds.push('fn = ?'); params.push(step.fn); }
+      if (step.except.length > 0) {
+        conds.push(`fn NOT IN (${step.except.map(() => '?').join(',')})`);
+        params.push(...step.except);
+      }
+      const sql = `SELECT id FROM jobs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT ?`;
+      ids.push(...(db.prepare(sql).pluck().all(...params, limit - ids.length) as number[]));
+    }
+    if (rules.maxFinishedJobs > 0 && ids.length < limit) {
+      const newestBeyondCap = this.stmts.finishedBeyond.get(rules.maxFinishedJobs) as number | undefined;
+      if (newestBeyondCap !== undefined) {
+        ids.push(...(this.stmts.oldestFinishedBelow.all(newestBeyondCap, limit - ids.length) as number[]));
+      }
+    }
+    if (ids.length === 0) return 0;
+    const unique = [...new Set(ids)];
+    db.transaction(() => {
+      for (const id of unique) {
+        this.stmts.deleteJob.run(id);
+        this.stmts.deleteEvents.run(id);
+      }
+    })();
+    return unique.length;
+  }
+
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
     if (db === null) return;
     db.close();
   }
+}
+
+interface JobRow {
+  id: number; handle: string; fn: string; uniq: string; priority: 0 | 1 | 2; background: number;
+  reducer: string; state: number; payload: Buffer; payload_size: number; submitted_at: number;
+  due_at: number; submitter: string; started_at: number | null; finished_at: number | null;
+  attempts: number; retries: number; worker: string | null; numerator: string | null;
+  denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
+  outcome: string | null; warnings: number; data_chunks: number;
+}
+
+function toRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, priority: r.priority, background: r.background === 1,
+    reducer: r.reducer, state: JOB_STATES[r.state]!, payload: r.payload, payloadSize: r.payload_size,
+    submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter, startedAt: r.started_at,
+    finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
+    numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
+    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
+  };
 }

@@ -1,0 +1,48 @@
+/**
+ * Pieces every driver shares for the read side: cursors, retention cut-offs, handle parsing.
+ */
+import type { RetentionRules, StoredState } from './store.js';
+
+export const FINISHED_STATES = ['completed', 'failed', 'cancelled', 'abandoned'] as const;
+export type FinishedState = (typeof FINISHED_STATES)[number];
+
+/** Cursors are opaque to callers: the id to continue below, in base 36. */
+export function encodeCursor(id: number): string {
+  return id.toString(36);
+}
+
+export function decodeCursor(cursor: string | null | undefined): number | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  if (!/^[0-9a-z]{1,12}$/.test(cursor)) throw new RangeError(`invalid cursor ${JSON.stringify(cursor)}`);
+  return parseInt(cursor, 36);
+}
+
+/** The id inside a handle `<prefix>:<n>`, or null when it has none. */
+export function handleId(handle: string): number | null {
+  const m = /:(\d{1,15})$/.exec(handle);
+  return m === null ? null : Number(m[1]);
+}
+
+/** For each end state, the functions with their own keep time and the default for the rest. */
+export function retentionPlan(rules: RetentionRules, now: number): {
+  state: FinishedState;
+  /** null = every function without an override. */
+  fn: string | null;
+  except: string[];
+  cutoff: number;
+}[] {
+  const plan = [];
+  for (const state of FINISHED_STATES) {
+    const overrides = Object.entries(rules.byFunction).filter(([, r]) => r[state] !== undefined);
+    const keep = rules.keepMs[state];
+    if (keep !== undefined) {
+      plan.push({ state, fn: null, except: overrides.map(([f]) => f), cutoff: now - keep });
+    }
+    for (const [fn, r] of overrides) plan.push({ state, fn, except: [], cutoff: now - r[state]! });
+  }
+  return plan;
+}
+
+export function isFinished(state: StoredState): boolean {
+  return (FINISHED_STATES as readonly string[]).includes(state);
+}
