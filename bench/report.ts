@@ -38,6 +38,7 @@ export interface MachineFacts {
   retries: number;
   warmup: string;
   quietWaitS: number;
+  gearhqBuild: string;
 }
 
 export interface ServerSummary {
@@ -216,6 +217,7 @@ export function markdownReport(
   md.push(`- kernel: ${facts.kernel}`);
   md.push(`- node: ${facts.node}`);
   md.push(`- gearmand: ${facts.gearmand}, run as \`gearmand -t 1\``);
+  md.push(`- gearhq: ${facts.gearhqBuild}, run with \`--store memory\``);
   md.push(`- load average (1/5/15 min) at start: ${facts.loadAvgStart}; at end: ${facts.loadAvgEnd}`);
   md.push(`- rounds: ${facts.rounds}, servers alternated run by run, a fresh server for every run`);
   md.push(`- untimed warm-up on every fresh server before the measured run: ${facts.warmup} jobs (own function names, drained)`, '');

@@ -6,6 +6,7 @@
 // Every scenario runs against both servers in alternation (A B, then B A in the next round), each
 // run on a fresh server on an ephemeral port. Medians go to stdout and to bench/RESULTS.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { consoleTable, markdownReport, summarize, type MachineFacts, type RunRec
 import { selectScenarios, type Scenario } from './scenarios.js';
 import {
   gearhqEntry,
+  snapshotGearhq,
   gearmandVersion,
   processCpuSeconds,
   processStatusKb,
@@ -40,6 +42,9 @@ interface Options {
   retries: number;
   warmup: boolean;
   quietWaitS: number;
+  live: boolean;
+  /** Where dist/src/cli/main.js is taken from (set in main). */
+  gearhqRoot: string;
 }
 
 function usage(msg?: string): never {
@@ -47,14 +52,14 @@ function usage(msg?: string): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--rounds N] [--scenario NAME]... [--only gearmand|gearhq]\n' +
       '                            [--scale F] [--timeout S] [--out FILE] [--no-write]\n' +
-      '                            [--max-other CORES] [--retries N] [--quiet-wait S] [--no-warmup]\n' +
+      '                            [--max-other CORES] [--retries N] [--quiet-wait S] [--no-warmup] [--live]\n' +
       '  scenarios: bg-submit, drain, fg-echo (= fg-echo-100B + fg-echo-10KiB), fg-echo-100B, fg-echo-10KiB\n',
   );
   process.exit(2);
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30 };
+  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30, live: false, gearhqRoot: REPO };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -71,6 +76,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--max-other') o.maxOther = Number(next());
     else if (a === '--retries') o.retries = Number(next());
     else if (a === '--no-warmup') o.warmup = false;
+    else if (a === '--live') o.live = true;
     else if (a === '--quiet-wait') o.quietWaitS = Number(next());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
@@ -127,7 +133,8 @@ async function runOnce(
   };
   let srv: RunningServer;
   try {
-    srv = await startServer(server, REPO);
+    // cwd is git-ignored, so nothing a server writes to its working directory lands in the repository.
+    srv = await startServer(server, { gearhqRoot: o.gearhqRoot, cwd: path.join(REPO, 'bench/bin') });
   } catch (err) {
     rec.error = `start failed: ${(err as Error).message}`;
     return rec;
@@ -201,6 +208,21 @@ function describe(rec: RunRecord): string {
   return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} other ${r.other_cpu_share === null ? '?' : r.other_cpu_share.toFixed(2)} cores`;
 }
 
+/** Which gearhq code ran: git HEAD, and whether src/ differed from it. */
+function describeGearhqBuild(o: Options): string {
+  if (!o.servers.includes('gearhq')) return 'not run';
+  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', timeout: 10000 }).trim();
+  let head = 'unknown';
+  let dirty = '';
+  try {
+    head = git(['log', '-1', '--format=%h %s']);
+    dirty = git(['status', '--porcelain', '--', 'src']) ? ' + uncommitted changes in src/' : '';
+  } catch {
+    /* not a git checkout */
+  }
+  return `${o.live ? 'dist/src' : 'snapshot of dist/src'} built from git ${head}${dirty}`;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseOptions(argv);
@@ -214,6 +236,11 @@ async function main(): Promise<void> {
     usage(`${path.relative(REPO, gearhqEntry(REPO))} is missing (build first, or use --only gearmand)`);
   }
   const loadgen = ensureLoadgen(REPO);
+  mkdirSync(path.join(REPO, 'bench/bin'), { recursive: true });
+  if (o.servers.includes('gearhq') && !o.live) {
+    o.gearhqRoot = snapshotGearhq(REPO);
+    process.stderr.write(`bench: gearhq runs from a snapshot of dist/src in ${path.relative(REPO, o.gearhqRoot)} (--live to use dist/ directly)\n`);
+  }
   const facts: Omit<MachineFacts, 'loadAvgEnd'> = {
     date: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     nproc: os.availableParallelism(),
@@ -226,6 +253,7 @@ async function main(): Promise<void> {
     maxOther: o.maxOther,
     retries: o.retries,
     quietWaitS: o.quietWaitS,
+    gearhqBuild: describeGearhqBuild(o),
     warmup: o.warmup ? WARMUP.map(([k, n]) => `${n} ${k}`).join(' + ') : 'none',
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   };

@@ -1,6 +1,6 @@
 // Starting, probing and stopping the two servers under test, and reading their /proc figures.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { clockTicks } from './machine.js';
@@ -22,8 +22,11 @@ export interface RunningServer {
   exitDescription(): string;
 }
 
-/** The command line for one server on `port`; `repo` is the repository root. */
-export function serverCommand(name: ServerName, port: number, repo: string): { cmd: string; args: string[] } {
+/**
+ * The command line for one server on `port`. `gearhqRoot` holds `dist/src/cli/main.js` (the
+ * repository root, or a snapshot of the build; see snapshotGearhq).
+ */
+export function serverCommand(name: ServerName, port: number, gearhqRoot: string): { cmd: string; args: string[] } {
   if (name === 'gearmand') {
     return {
       cmd: GEARMAND_BIN,
@@ -33,7 +36,7 @@ export function serverCommand(name: ServerName, port: number, repo: string): { c
   return {
     cmd: process.execPath,
     args: [
-      path.join(repo, 'dist/src/cli/main.js'),
+      gearhqEntry(gearhqRoot),
       'serve',
       '-p',
       String(port),
@@ -47,8 +50,23 @@ export function serverCommand(name: ServerName, port: number, repo: string): { c
   };
 }
 
-export function gearhqEntry(repo: string): string {
-  return path.join(repo, 'dist/src/cli/main.js');
+export function gearhqEntry(root: string): string {
+  return path.join(root, 'dist/src/cli/main.js');
+}
+
+/**
+ * Copies the current build of gearhq (dist/src and package.json) to bench/bin/gearhq-snapshot, so
+ * that other people rebuilding dist/ during a session cannot change or break the server under
+ * test half-way. Packages still resolve from the repository's node_modules (parent directories).
+ * Returns the snapshot root.
+ */
+export function snapshotGearhq(repo: string): string {
+  const root = path.join(repo, 'bench/bin/gearhq-snapshot');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(path.join(root, 'dist'), { recursive: true });
+  cpSync(path.join(repo, 'dist/src'), path.join(root, 'dist/src'), { recursive: true });
+  copyFileSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
+  return root;
 }
 
 /** A port that was free a moment ago (the usual small race is accepted). */
@@ -82,10 +100,15 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server and waits until its Gearman port accepts connections. */
-export async function startServer(name: ServerName, repo: string, readyTimeoutMs = 15000): Promise<RunningServer> {
+export async function startServer(
+  name: ServerName,
+  where: { gearhqRoot: string; cwd: string },
+  readyTimeoutMs = 15000,
+): Promise<RunningServer> {
   const port = await freePort();
-  const { cmd, args } = serverCommand(name, port, repo);
-  const child = spawn(cmd, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { cmd, args } = serverCommand(name, port, where.gearhqRoot);
+  const cwd = where.cwd;
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8192);
