@@ -11,6 +11,8 @@ import { GearmanServer } from './server/gearman-server.js';
 import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
 import { recoverJobs } from './store/recovery.js';
+import { RetentionPruner } from './store/retention-pruner.js';
+import type { RetentionRules } from './store/store.js';
 import type { Store } from './store/store.js';
 
 export const VERSION: string = (() => {
@@ -41,6 +43,17 @@ export function createLogger(level: VerboseLevel): Logger {
   return pino({ level: PINO_LEVEL[level], base: { pid: process.pid } });
 }
 
+export function retentionRules(config: ServerConfig): RetentionRules {
+  return {
+    keepMs: {
+      completed: config.keepCompleted, failed: config.keepFailed,
+      cancelled: config.keepCancelled, abandoned: config.keepAbandoned,
+    },
+    byFunction: config.retentionFunctions,
+    maxFinishedJobs: config.keepMaxJobs,
+  };
+}
+
 export async function startServer(config: ServerConfig, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningApp> {
   const log = deps.log ?? createLogger(config.verbose);
   const store = createStore(config);
@@ -57,6 +70,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     firstHandle: await store.nextHandleNumber(),
   });
   let journal: Journal | null = null;
+  let pruner: RetentionPruner | null = null;
   if (store.capabilities.durable) {
     const report = await recoverJobs(engine, store);
     log.info(report, 'recovered jobs from the store');
@@ -65,6 +79,10 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       lazyCommitMs: 10,
       maxBatchJobs: 5000,
     });
+    pruner = new RetentionPruner(store, engine.clock, log, {
+      rules: retentionRules(config), intervalMs: 5000, chunk: 2000,
+    });
+    pruner.start();
   }
   const gearman = new GearmanServer({
     engine, log,
@@ -93,6 +111,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
           await new Promise((r) => setTimeout(r, 50));
         }
         gearman.disconnectAll();
+        await pruner?.stop();
         await journal?.drain();
         journal?.stop();
         await store.close();
@@ -105,6 +124,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       gearman.stopListening();
       gearman.disconnectAll();
       stopped ??= (async () => {
+        await pruner?.stop();
         await journal?.drain();
         journal?.stop();
         await store.close();

@@ -31,9 +31,18 @@ export interface ServerConfig {
   /** Foreground payloads and results are stored whole up to this size, else a prefix. */
   maxStoredPayload: number;
   maxConnections: number;
+  /** How long finished jobs are kept, per end state (ms). */
+  keepCompleted: number;
+  keepFailed: number;
+  keepCancelled: number;
+  keepAbandoned: number;
+  /** Most finished jobs kept; the oldest are pruned first. 0 = no cap. */
+  keepMaxJobs: number;
+  /** Per-function keep times (config file only): {"fn": {"completed": "1d"}}. */
+  retentionFunctions: Record<string, Partial<Record<'completed' | 'failed' | 'cancelled' | 'abandoned', number>>>;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'size';
+type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention';
 
 interface OptionSpec {
   key: keyof ServerConfig;
@@ -63,8 +72,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'verbose', name: 'verbose', kind: 'string', choices: VERBOSE_LEVELS, description: "log level, gearmand's names (INFO)" },
   { key: 'maxPayload', name: 'max-payload', kind: 'size', min: 0, description: 'largest job payload or result, e.g. 64MiB' },
   { key: 'maxStoredPayload', name: 'max-stored-payload', kind: 'size', min: 0, description: 'payloads/results kept whole in job history up to this size (1MiB)' },
+  { key: 'keepCompleted', name: 'keep-completed', kind: 'duration', description: 'keep completed jobs this long (7d)' },
+  { key: 'keepFailed', name: 'keep-failed', kind: 'duration', description: 'keep failed jobs this long (30d)' },
+  { key: 'keepCancelled', name: 'keep-cancelled', kind: 'duration', description: 'keep cancelled jobs this long (7d)' },
+  { key: 'keepAbandoned', name: 'keep-abandoned', kind: 'duration', description: 'keep abandoned jobs this long (7d)' },
+  { key: 'keepMaxJobs', name: 'keep-max-jobs', kind: 'int', min: 0, description: 'most finished jobs kept, oldest pruned first (1000000; 0 = no cap)' },
+  { key: 'retentionFunctions', name: 'retention-functions', kind: 'retention', description: 'config file only: per-function keep times, {"fn": {"completed": "1d"}}' },
   { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
 ];
+
+const DAY = 24 * 3600 * 1000;
 
 export function defaultConfig(): ServerConfig {
   return {
@@ -84,11 +101,25 @@ export function defaultConfig(): ServerConfig {
     maxPayload: 64 * 1024 * 1024,
     maxStoredPayload: 1024 * 1024,
     maxConnections: 10000,
+    keepCompleted: 7 * DAY,
+    keepFailed: 30 * DAY,
+    keepCancelled: 7 * DAY,
+    keepAbandoned: 7 * DAY,
+    keepMaxJobs: 1_000_000,
+    retentionFunctions: {},
   };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** Parses `7d`, `12h`, `30m`, `90s`, `250ms` (a bare number is seconds) into ms. */
+export function parseDuration(text: string, where = 'duration'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
+  if (!m) throw new ConfigError(`${where}: not a duration: ${JSON.stringify(text)} (try 90s, 30m, 12h or 7d)`);
+  const unit = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000, w: 604800000 }[(m[2] ?? 's').toLowerCase() as 's'];
+  return Math.round(Number(m[1]) * unit);
 }
 
 /** Parses `64MiB`, `512k`, `1048576` into bytes. */
@@ -120,6 +151,25 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
         throw new ConfigError(`${where}: expected a size of at least ${spec.min ?? 0} bytes, got ${JSON.stringify(raw)}`);
       }
       return n;
+    }
+    case 'duration':
+      return typeof raw === 'number' ? raw : parseDuration(String(raw), where);
+    case 'retention': {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new ConfigError(`${where}: expected an object like {"fn": {"completed": "1d"}}`);
+      }
+      const out: ServerConfig['retentionFunctions'] = {};
+      for (const [fn, rules] of Object.entries(raw as Record<string, unknown>)) {
+        if (rules === null || typeof rules !== 'object') throw new ConfigError(`${where}.${fn}: expected an object`);
+        out[fn] = {};
+        for (const [state, v] of Object.entries(rules as Record<string, unknown>)) {
+          if (!['completed', 'failed', 'cancelled', 'abandoned'].includes(state)) {
+            throw new ConfigError(`${where}.${fn}: unknown state ${JSON.stringify(state)}`);
+          }
+          out[fn]![state as 'completed'] = typeof v === 'number' ? v : parseDuration(String(v), `${where}.${fn}.${state}`);
+        }
+      }
+      return out;
     }
     case 'string': {
       let s = String(raw);

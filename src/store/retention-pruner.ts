@@ -1,0 +1,82 @@
+/**
+ * Deletes finished jobs the retention rules no longer keep, a small chunk at a time so the server
+ * never stalls: each pass deletes up to `chunk` rows, yields to the event loop, and goes on while
+ * there is more, then sleeps until the next interval.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../engine/clock.js';
+import type { RetentionRules, Store } from './store.js';
+
+export interface PrunerOptions {
+  rules: RetentionRules;
+  intervalMs: number;
+  chunk: number;
+}
+
+export class RetentionPruner {
+  readonly name = 'retention-pruner';
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  private deleted = 0;
+  private passes = 0;
+  private lastPassAt = 0;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: PrunerOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  stats() {
+    return { deleted: this.deleted, passes: this.passes, lastPassAt: this.lastPassAt, lastError: this.lastError };
+  }
+
+  /** One full pass: delete chunk after chunk until nothing is due. Returns rows deleted. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.store.prune(this.options.rules, this.clock.now(), this.options.chunk);
+      total += n;
+      if (n < this.options.chunk || this.stopped) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    this.passes++;
+    this.lastPassAt = this.clock.now();
+    this.deleted += total;
+    return total;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.runOnce().then((n) => {
+        this.lastError = null;
+        if (n > 0) this.log.debug({ deleted: n }, 'retention: pruned finished jobs');
+      }, (err: Error) => {
+        this.lastError = err.message;
+        this.log.warn({ err }, 'retention: pruning failed; will retry');
+      }).finally(() => {
+        this.running = null;
+        this.schedule(this.options.intervalMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+}
