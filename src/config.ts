@@ -155,6 +155,13 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     case 'duration':
       return typeof raw === 'number' ? raw : parseDuration(String(raw), where);
     case 'retention': {
+      if (typeof raw === 'string') {
+        try {
+          raw = JSON.parse(raw);
+        } catch {
+          throw new ConfigError(`${where}: expected JSON like {"fn": {"completed": "1d"}}`);
+        }
+      }
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
         throw new ConfigError(`${where}: expected an object like {"fn": {"completed": "1d"}}`);
       }

@@ -28,6 +28,11 @@ function incomplete(command: string): string {
   return err('INVALID_ARGUMENTS', `An incomplete set of arguments was sent to this command ${command}`);
 }
 
+/** gearmand glues the word to its text with no separator; kept for byte compatibility. */
+function unknownCommand(word: string): string {
+  return err('UNKNOWN_COMMAND', `Unknown server command${word}`);
+}
+
 export function answerAdmin(ctx: AdminContext, line: string): string {
   const words = line.split(/ +/);
   if (words.length > 1 && words[words.length - 1] === '') words.pop();
@@ -57,6 +62,7 @@ export function answerAdmin(ctx: AdminContext, line: string): string {
       return out + '.\n';
     }
     case 'show': {
+      if (words.length < 2) return unknownCommand(words[0]!);
       const what = words.slice(1).map((w) => w.toLowerCase()).join(' ');
       if (what === 'jobs') {
         let out = '';
@@ -74,6 +80,7 @@ export function answerAdmin(ctx: AdminContext, line: string): string {
       return err('UNKNOWN_SHOW_ARGUMENTS');
     }
     case 'cancel': {
+      if (words.length < 3) return unknownCommand(words[0]!);
       if (words.length === 3 && words[1]!.toLowerCase() === 'job') {
         return e.cancel(words[2]!) ? OK : err('UNKNOWN_JOB');
       }
@@ -110,6 +117,6 @@ export function answerAdmin(ctx: AdminContext, line: string): string {
     case 'verbose':
       return `OK ${ctx.verboseLevel}\n`;
     default:
-      return err('UNKNOWN_COMMAND', `Unknown server command${words[0]}`);
+      return unknownCommand(words[0]!);
   }
 }
