@@ -93,7 +93,6 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     exceptions: config.exceptions,
     version: `${VERSION} (gearhq)`,
     verboseLevel: config.verbose,
-    persistent: store.capabilities.durable,
     journal,
   });
   await gearman.listen();

@@ -14,8 +14,6 @@ export interface AdminContext {
   pid: number;
   /** Every open session, for `workers`. */
   sessions(): Iterable<Session>;
-  /** Whether background jobs are persisted (the 4th column of `show jobs`). */
-  persistent: boolean;
 }
 
 const OK = 'OK\r\n';
@@ -67,8 +65,8 @@ export function answerAdmin(ctx: AdminContext, line: string): string {
       if (what === 'jobs') {
         let out = '';
         for (const j of e.jobs.values()) {
-          const persisted = ctx.persistent && j.background ? 1 : 0;
-          out += `${j.handle}\t${j.retries}\t${j.cancelRequested ? 1 : 0}\t${persisted}\n`;
+          // The last column is gearmand's "queued for persistence" flag: set for background jobs.
+          out += `${j.handle}\t${j.retries}\t${j.cancelRequested ? 1 : 0}\t${j.background ? 1 : 0}\n`;
         }
         return out + '.\n';
       }

@@ -20,7 +20,6 @@ export interface GearmanServerOptions {
   exceptions: boolean;
   version: string;
   verboseLevel: string;
-  persistent: boolean;
   /** Present when the store is durable: background acknowledgements wait for its commits. */
   journal: Journal | null;
 }
@@ -39,7 +38,6 @@ export class GearmanServer {
       version: opts.version,
       verboseLevel: opts.verboseLevel,
       pid: process.pid,
-      persistent: opts.persistent,
       *sessions(): Iterable<Session> {
         for (const c of connections) yield c.session;
       },
