@@ -3,6 +3,7 @@
  * servers only through `startServer`, so both run the same wiring.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig, VerboseLevel } from './config.js';
 import { systemClock, type Clock } from './engine/clock.js';
@@ -56,6 +57,13 @@ export function retentionRules(config: ServerConfig): RetentionRules {
 
 export async function startServer(config: ServerConfig, deps: { clock?: Clock; log?: Logger } = {}): Promise<RunningApp> {
   const log = deps.log ?? createLogger(config.verbose);
+  // The longest event-loop stall is the server's worst added latency; it is logged at stop.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const loopReport = () => ({
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
+  });
   const store = createStore(config);
   await store.open();
   const engine = new Engine({
@@ -114,7 +122,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
         await journal?.drain();
         journal?.stop();
         await store.close();
-        log.info('gearhq stopped');
+        loopDelay.disable();
+        log.info(loopReport(), 'gearhq stopped');
       })();
       return stopped;
     },
@@ -127,6 +136,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
         await journal?.drain();
         journal?.stop();
         await store.close();
+        loopDelay.disable();
+        log.info(loopReport(), 'gearhq stopped');
       })();
       return stopped;
     },
