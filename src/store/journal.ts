@@ -37,6 +37,7 @@ export class Journal {
   /** Jobs whose insert is in the batch being collected and must be withdrawn if it fails. */
   private pendingInserts: Job[] = [];
   private inFlight: Promise<void> | null = null;
+  private commitAfterFlight = false;
   lastError: Error | null = null;
 
   constructor(
@@ -129,11 +130,18 @@ export class Journal {
     }
   }
 
-  /** Commits everything pending now. */
+  /**
+   * Commits everything pending now. With an asynchronous store one commit runs at a time, in
+   * order; what arrives meanwhile is collected and committed as the next batch.
+   */
   commit(): void {
     if (this.lazyTimer !== null) {
       clearTimeout(this.lazyTimer);
       this.lazyTimer = null;
+    }
+    if (this.inFlight !== null) {
+      this.commitAfterFlight = true;
+      return;
     }
     if (this.deltas.size === 0 && this.events.length === 0 && !this.urgent) return;
     const batchNo = this.batchNo++;
@@ -156,9 +164,15 @@ export class Journal {
       return;
     }
     if (result instanceof Promise) {
-      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, inserted, e));
+      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, inserted, e))
+        .finally(() => {
+          this.inFlight = null;
+          if (this.commitAfterFlight || this.urgent) {
+            this.commitAfterFlight = false;
+            this.commit();
+          }
+        });
       this.inFlight = p;
-      void p.finally(() => { if (this.inFlight === p) this.inFlight = null; });
     } else {
       this.succeeded(batchNo);
     }
@@ -167,7 +181,10 @@ export class Journal {
   /** Commits what is pending and waits for it (shutdown). */
   async drain(): Promise<void> {
     this.commit();
-    if (this.inFlight) await this.inFlight;
+    while (this.inFlight !== null) {
+      await this.inFlight;
+      this.commit();
+    }
   }
 
   stop(): void {
