@@ -1,0 +1,172 @@
+/**
+ * The journal between engine and store: what is committed when, how a job's changes collapse into
+ * one record per batch, and what happens when the store refuses a batch.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { Journal, type JournalOptions } from '../../src/store/journal.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import type { CommitBatch } from '../../src/store/store.js';
+import { setup as engineSetup } from '../engine/engine-setup.js';
+
+const silent = pino({ level: 'silent' });
+
+/** A memory store that records batches and can be told to refuse them or answer later. */
+class ProbeStore extends MemoryStore {
+  batches: CommitBatch[] = [];
+  refuse: Error | null = null;
+  /** When set, commits resolve only when `release()` is called. */
+  async = false;
+  private pending: (() => void)[] = [];
+
+  override commit(batch: CommitBatch): void | Promise<void> {
+    if (this.refuse !== null) throw this.refuse;
+    this.batches.push(batch);
+    super.commit(batch);
+    if (!this.async) return;
+    return new Promise<void>((resolve) => this.pending.push(resolve));
+  }
+
+  release(): void {
+    for (const r of this.pending.splice(0)) r();
+  }
+}
+
+function setup(options: Partial<JournalOptions> = {}) {
+  const t = engineSetup();
+  const store = new ProbeStore();
+  const journal = new Journal(t.engine, store, silent, {
+    maxStoredBytes: 16, lazyCommitMs: 5, maxBatchJobs: 1000, ...options,
+  });
+  const settled: [number, Error | null][] = [];
+  journal.onCommit((batch, err) => settled.push([batch, err]));
+  return { ...t, store, journal, settled };
+}
+
+test('journal: a background submission makes the batch urgent and commits it durably', () => {
+  const t = setup();
+  const job = t.submit(t.session(), 'f', { background: true, unique: 'u1' });
+  assert.equal(t.journal.hasUrgent, true);
+  t.journal.commitIfUrgent();
+  assert.equal(t.store.batches.length, 1);
+  const b = t.store.batches[0]!;
+  assert.equal(b.sync, true);
+  assert.equal(b.deltas.length, 1);
+  assert.equal(b.deltas[0]!.insert!.handle, job.handle);
+  assert.equal(b.deltas[0]!.state, 'queued');
+  assert.equal(b.nextHandle, job.id + 1);
+  assert.deepEqual(t.settled, [[1, null]]);
+});
+
+test('journal: submitted, started and finished in one batch is one insert carrying the end state', async () => {
+  const t = setup();
+  const w = t.worker(['f']);
+  const job = t.submit(t.session(), 'f', { background: true });
+  t.engine.grab(w);
+  t.engine.workComplete(w, job.handle, Buffer.from('result'));
+  t.journal.commit();
+  const d = t.store.batches[0]!.deltas;
+  assert.equal(d.length, 1);
+  assert.ok(d[0]!.insert);
+  assert.equal(d[0]!.state, 'completed');
+  assert.equal(d[0]!.attempts, 1);
+  assert.equal(d[0]!.result!.toString(), 'result');
+  const rec = await t.store.findJob(job.handle);
+  assert.equal(rec!.state, 'completed');
+  assert.ok(rec!.startedAt !== null && rec!.finishedAt !== null);
+  assert.match(rec!.worker!, /^127\.0\.0\.1#\d+$/);
+});
+
+test('journal: foreground records wait for the lazy timer and are not fsync\'d', async () => {
+  const t = setup({ lazyCommitMs: 5 });
+  t.submit(t.session(), 'f', { payload: 'x' });
+  t.journal.commitIfUrgent();
+  assert.equal(t.store.batches.length, 0, 'nothing urgent: no commit this turn');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(t.store.batches.length, 1);
+  assert.equal(t.store.batches[0]!.sync, false);
+});
+
+test('journal: a large batch is committed without waiting for the timer', () => {
+  const t = setup({ maxBatchJobs: 10, lazyCommitMs: 60000 });
+  const c = t.session();
+  for (let i = 0; i < 10; i++) t.submit(c, 'f', { payload: `p${i}` });
+  t.journal.commitIfUrgent();
+  assert.equal(t.store.batches.length, 1);
+  assert.equal(t.store.batches[0]!.deltas.length, 10);
+});
+
+test('journal: foreground payloads and results are capped, background payloads kept whole', async () => {
+  const t = setup({ maxStoredBytes: 16 });
+  const w = t.worker(['f']);
+  const big = Buffer.alloc(100, 7);
+  const fg = t.submit(t.session(), 'f', { payload: big });
+  const bg = t.submit(null, 'f', { payload: big, background: true });
+  t.engine.grab(w);
+  t.engine.workComplete(w, fg.handle, Buffer.alloc(50, 1));
+  t.journal.commit();
+  const fgRec = (await t.store.findJob(fg.handle))!;
+  assert.equal(fgRec.payload.length, 16);
+  assert.equal(fgRec.payloadSize, 100);
+  assert.equal(fgRec.result!.length, 16);
+  assert.equal(fgRec.resultSize, 50);
+  const bgRec = (await t.store.findJob(bg.handle))!;
+  assert.equal(bgRec.payload.length, 100, 'a background payload is needed whole to run it after a restart');
+});
+
+test('journal: requeues, warnings and cancellations are in the timeline', async () => {
+  const t = setup();
+  const w = t.worker(['f']);
+  const c = t.session();
+  const job = t.submit(c, 'f', { background: true });
+  t.engine.grab(w);
+  t.engine.workData(w, 29 /* WORK_WARNING */, job.handle, Buffer.from('careful'));
+  t.engine.close(w);
+  assert.ok(t.engine.cancel(job.handle));
+  t.journal.commit();
+  const events = await t.store.jobEvents(job.id);
+  assert.deepEqual(events.map((e) => [e.type, e.detail]), [['warning', 'careful'], ['requeued', 'lost'], ['cancelled', null]]);
+  const rec = (await t.store.findJob(job.handle))!;
+  assert.equal(rec.state, 'cancelled');
+  assert.equal(rec.warnings, 1);
+  assert.equal(rec.retries, 1);
+});
+
+test('journal: a refused batch withdraws its background jobs and reports the error', () => {
+  const t = setup();
+  const job = t.submit(t.session(), 'f', { background: true, unique: 'gone' });
+  t.store.refuse = new Error('database or disk is full');
+  t.journal.commitIfUrgent();
+  assert.equal(t.settled.length, 1);
+  assert.match(t.settled[0]![1]!.message, /disk is full/);
+  assert.equal(t.engine.status(job.handle).known, false, 'the job is not kept in memory either');
+  assert.equal(t.engine.fn('f').total, 0);
+  // The next submission with the same unique is a new job, and commits once the store is back.
+  t.store.refuse = null;
+  const again = t.submit(t.session(), 'f', { background: true, unique: 'gone' });
+  assert.notEqual(again.handle, job.handle);
+  t.journal.commitIfUrgent();
+  assert.deepEqual(t.settled[1], [2, null]);
+  assert.equal(t.journal.lastError, null);
+});
+
+test('journal: with an asynchronous store one commit runs at a time and the next batch collects meanwhile', async () => {
+  const t = setup();
+  t.store.async = true;
+  const c = t.session();
+  t.submit(c, 'f', { background: true, payload: 'a' });
+  t.journal.commitIfUrgent();
+  t.submit(c, 'f', { background: true, payload: 'b' });
+  t.submit(c, 'f', { background: true, payload: 'c' });
+  t.journal.commitIfUrgent();
+  assert.equal(t.store.batches.length, 1, 'second commit waits for the first');
+  t.store.release();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(t.store.batches.length, 2);
+  assert.deepEqual(t.store.batches[1]!.deltas.map((d) => d.insert!.payload.toString()), ['b', 'c']);
+  assert.deepEqual(t.settled.map(([b]) => b), [1]);
+  t.store.release();
+  await t.journal.drain();
+  assert.deepEqual(t.settled.map(([b]) => b), [1, 2]);
+});
