@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import { decodeCursor, encodeCursor, handleId, isFinished, retentionPlan } from '../job-filter.js';
 import type {
   CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
@@ -11,8 +11,10 @@ import type {
 export class MemoryStore implements Store {
   readonly name = 'memory';
   readonly capabilities = { durable: false, multiNode: false } as const;
-  /** By id; ids only grow, so insertion order is id order. */
+  /** By id, kept in id order (see commit). */
   private readonly jobs = new Map<number, JobRecord>();
+  /** The highest id ever inserted. */
+  private topId = 0;
   private readonly events = new Map<number, JobEventRecord[]>();
   private nextHandle = 1;
 
@@ -39,6 +41,17 @@ export class MemoryStore implements Store {
   }
 
   commit(batch: CommitBatch): void {
+    // All or nothing, like the durable drivers: refuse the whole batch before changing anything.
+    const inserting = new Set<number>();
+    let outOfOrder = false;
+    let top = this.topId;
+    for (const d of batch.deltas) {
+      if (d.insert === null) continue;
+      if (this.jobs.has(d.id) || inserting.has(d.id)) throw new Error(`job ${d.id} is already stored`);
+      inserting.add(d.id);
+      if (d.id < top) outOfOrder = true;
+      else top = d.id;
+    }
     for (const d of batch.deltas) {
       let r = this.jobs.get(d.id);
       if (d.insert !== null) {
@@ -75,6 +88,14 @@ export class MemoryStore implements Store {
       list.push(e);
     }
     if (batch.nextHandle > this.nextHandle) this.nextHandle = batch.nextHandle;
+    this.topId = top;
+    if (outOfOrder) {
+      // Keep the map in id order (lookups and listings rely on it); inserts come in id order in
+      // practice, so this re-sort is rare.
+      const sorted = [...this.jobs.entries()].sort((a, b) => a[0] - b[0]);
+      this.jobs.clear();
+      for (const [id, r] of sorted) this.jobs.set(id, r);
+    }
   }
 
   async findJob(handle: string): Promise<JobRecord | null> {
@@ -113,7 +134,7 @@ export class MemoryStore implements Store {
       }
     }
     if (rules.maxFinishedJobs > 0) {
-      const finished = [...this.jobs.values()].filter((r) => r.finishedAt !== null && !doomed.has(r.id));
+      const finished = [...this.jobs.values()].filter((r) => isFinished(r.state) && !doomed.has(r.id));
       const excess = finished.length - rules.maxFinishedJobs;
       for (let i = 0; i < excess && doomed.size < limit; i++) doomed.add(finished[i]!.id);
     }

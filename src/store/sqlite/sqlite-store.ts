@@ -71,6 +71,9 @@ export class SqliteStore implements Store {
         WHERE id = ?`),
       event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      // The handle counter only moves forward, even if a batch carries a lower one.
+      raiseMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE
+        SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)`),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
       byId: db.prepare('SELECT * FROM jobs WHERE id = ?'),
@@ -127,7 +130,7 @@ export class SqliteStore implements Store {
         }
       }
       for (const e of batch.events) s.event.run(e.jobId, e.at, e.type, e.detail);
-      s.setMeta.run('next_handle', String(batch.nextHandle));
+      s.raiseMeta.run('next_handle', String(batch.nextHandle));
     })();
   }
 
@@ -179,21 +182,25 @@ export class SqliteStore implements Store {
       const sql = `SELECT id FROM jobs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT ?`;
       ids.push(...(db.prepare(sql).pluck().all(...params, limit - ids.length) as number[]));
     }
-    if (rules.maxFinishedJobs > 0 && ids.length < limit) {
-      const newestBeyondCap = this.stmts.finishedBeyond.get(rules.maxFinishedJobs) as number | undefined;
-      if (newestBeyondCap !== undefined) {
-        ids.push(...(this.stmts.oldestFinishedBelow.all(newestBeyondCap, limit - ids.length) as number[]));
-      }
-    }
-    if (ids.length === 0) return 0;
     const unique = [...new Set(ids)];
-    db.transaction(() => {
+    return db.transaction(() => {
       for (const id of unique) {
         this.stmts.deleteJob.run(id);
         this.stmts.deleteEvents.run(id);
       }
+      // The cap counts what the time rules left, so it never takes more than it must.
+      if (rules.maxFinishedJobs > 0 && unique.length < limit) {
+        const newestBeyondCap = this.stmts.finishedBeyond.get(rules.maxFinishedJobs) as number | undefined;
+        if (newestBeyondCap !== undefined) {
+          for (const id of this.stmts.oldestFinishedBelow.all(newestBeyondCap, limit - unique.length) as number[]) {
+            this.stmts.deleteJob.run(id);
+            this.stmts.deleteEvents.run(id);
+            unique.push(id);
+          }
+        }
+      }
+      return unique.length;
     })();
-    return unique.length;
   }
 
   async close(): Promise<void> {

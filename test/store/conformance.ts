@@ -1,0 +1,585 @@
+/**
+ * The store conformance suite: every driver (memory, sqlite, postgres) runs these cases through
+ * the `Store` seam only. Differences between drivers are read from `store.capabilities`, never
+ * from the driver's name.
+ *
+ * `makeStore` returns a fresh, empty, opened store; `reopen()` closes the current instance and
+ * opens a new one on the same storage (what a restart does); `cleanup()` closes whatever is open
+ * and removes the storage.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { jobClaims } from '../../src/store/claims.js';
+import type {
+  CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, Store, StoredJob,
+  StoredState,
+} from '../../src/store/store.js';
+
+export interface StoreFixture {
+  store: Store;
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+export type MakeStore = () => Promise<StoreFixture>;
+
+/** A fixed base time, so expectations are exact. */
+export const T0 = 1_750_000_000_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// ---- builders -------------------------------------------------------------------------------
+
+export function newJob(id: number, over: Partial<NewJobRecord> = {}): NewJobRecord {
+  const payload = over.payload ?? Buffer.from(`payload ${id}`);
+  return {
+    id, handle: `H:test:${id}`, fn: 'f', unique: '', priority: 1, background: true, reducer: '',
+    payload, payloadSize: payload.length, submittedAt: T0 + id, dueAt: 0, submitter: '127.0.0.1:40000#1',
+    ...over,
+  };
+}
+
+/** A delta that changes nothing; spread a change over it. */
+export function delta(id: number, change: Partial<JobDelta> = {}): JobDelta {
+  return {
+    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, attempts: null,
+    retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
+    error: null, outcome: null, warnings: 0, dataChunks: 0, ...change,
+  };
+}
+
+/** The insert delta the journal makes for a new job (queued, or scheduled when due later). */
+export function inserted(rec: NewJobRecord, change: Partial<JobDelta> = {}): JobDelta {
+  return delta(rec.id, { insert: rec, state: rec.dueAt > 0 ? 'scheduled' : 'queued', ...change });
+}
+
+export function batch(deltas: JobDelta[], events: JobEventRecord[] = [], nextHandle?: number): CommitBatch {
+  const top = deltas.reduce((m, d) => Math.max(m, d.id), 0);
+  return { deltas, events, sync: true, nextHandle: nextHandle ?? top + 1 };
+}
+
+/** Commits through whichever shape the driver has (sync or promise). */
+export async function commit(store: Store, b: CommitBatch): Promise<void> {
+  await store.commit(b);
+}
+
+/** The record a lookup should return for an insert delta committed alone. */
+function expectedRecord(rec: NewJobRecord, d: JobDelta): JobRecord {
+  return {
+    id: rec.id, handle: rec.handle, fn: rec.fn, unique: rec.unique, priority: rec.priority,
+    background: rec.background || d.pinBackground, reducer: rec.reducer, state: d.state ?? 'queued',
+    payload: rec.payload, payloadSize: rec.payloadSize, submittedAt: rec.submittedAt, dueAt: rec.dueAt,
+    submitter: rec.submitter, startedAt: d.startedAt, finishedAt: d.finishedAt, attempts: d.attempts ?? 0,
+    retries: d.retries ?? 0, worker: d.worker, numerator: d.numerator, denominator: d.denominator,
+    result: d.result, resultSize: d.resultSize, error: d.error, outcome: d.outcome, warnings: d.warnings,
+    dataChunks: d.dataChunks,
+  };
+}
+
+function ids(jobs: { id: number }[]): number[] {
+  return jobs.map((j) => j.id);
+}
+
+/** Commits one insert per job, each already in its final state (one batch). */
+async function seed(store: Store, jobs: { rec: NewJobRecord; change?: Partial<JobDelta> }[]): Promise<void> {
+  await commit(store, batch(jobs.map((j) => inserted(j.rec, j.change ?? {}))));
+}
+
+function finishedAs(state: StoredState, finishedAt: number): Partial<JobDelta> {
+  return { state, finishedAt, startedAt: finishedAt - 1 };
+}
+
+/** Commits `rows` new jobs in batches of `perBatch` and returns rows per second (for a log line). */
+export async function measureBatchCommits(store: Store, rows: number, perBatch: number, firstId = 1): Promise<number> {
+  const payload = randomBytes(100);
+  const started = process.hrtime.bigint();
+  for (let id = firstId; id < firstId + rows; id += perBatch) {
+    const deltas: JobDelta[] = [];
+    for (let i = id; i < Math.min(id + perBatch, firstId + rows); i++) {
+      deltas.push(inserted(newJob(i, { fn: `fn${i % 8}`, unique: `u${i}`, payload, payloadSize: payload.length })));
+    }
+    await commit(store, batch(deltas));
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return Math.round(rows / seconds);
+}
+
+// ---- the suite ------------------------------------------------------------------------------
+
+export function runStoreConformance(name: string, makeStore: MakeStore): void {
+  const it = (title: string, body: (f: StoreFixture) => Promise<void>): void => {
+    test(`${name}: ${title}`, async () => {
+      const f = await makeStore();
+      try {
+        await body(f);
+      } finally {
+        await f.cleanup();
+      }
+    });
+  };
+
+  it('a fresh store is empty and starts handles at 1', async ({ store }) => {
+    assert.deepEqual(await store.loadActive(), []);
+    assert.equal(await store.nextHandleNumber(), 1);
+    assert.equal(await store.findJob('H:test:1'), null);
+    assert.deepEqual(await store.listJobs({ limit: 10 }), { jobs: [], nextCursor: null });
+  });
+
+  it('commit: an insert carries the final state of a job that lived its whole life in one batch', async ({ store }) => {
+    const rec = newJob(1, {
+      fn: 'resize', unique: 'img-1', priority: 0, background: false, reducer: 'sum',
+      submitter: '10.0.0.7:5555#12',
+    });
+    const d = inserted(rec, {
+      state: 'completed', pinBackground: true, startedAt: T0 + 10, finishedAt: T0 + 20, attempts: 1, retries: 0,
+      worker: '10.0.0.8:6000#3 worker-a', numerator: '3', denominator: '4', result: Buffer.from('done'),
+      resultSize: 4, warnings: 2, dataChunks: 5,
+    });
+    await commit(store, batch([d]));
+    assert.deepEqual(await store.findJob(rec.handle), expectedRecord(rec, d));
+    assert.deepEqual(await store.loadActive(), [], 'a finished insert is not active');
+  });
+
+  it('commit: an insert without a state is queued; a failed insert keeps its reason and error data', async ({ store }) => {
+    const a = newJob(1);
+    const b = newJob(2, { background: false });
+    const da = delta(1, { insert: a });
+    const db = inserted(b, { state: 'failed', finishedAt: T0 + 9, outcome: 'exception', error: Buffer.from('boom\0!') });
+    await commit(store, batch([da, db]));
+    assert.deepEqual(await store.findJob(a.handle), expectedRecord(a, da));
+    assert.deepEqual(await store.findJob(b.handle), expectedRecord(b, db));
+  });
+
+  it('commit: updates keep what they leave null, add warnings and data chunks, and only ever pin background', async ({ store }) => {
+    const rec = newJob(1, { background: false });
+    await commit(store, batch([inserted(rec)]));
+    await commit(store, batch([delta(1, {
+      state: 'running', startedAt: T0 + 5, attempts: 1, worker: 'w1', numerator: '1', denominator: '10',
+      warnings: 1, dataChunks: 2,
+    })]));
+    await commit(store, batch([delta(1, { numerator: '5', warnings: 2, dataChunks: 3 })]));
+    let got = (await store.findJob(rec.handle))!;
+    assert.equal(got.state, 'running');
+    assert.equal(got.startedAt, T0 + 5);
+    assert.equal(got.attempts, 1);
+    assert.equal(got.worker, 'w1');
+    assert.equal(got.numerator, '5');
+    assert.equal(got.denominator, '10', 'a null leaves the stored value');
+    assert.equal(got.warnings, 3, 'warnings add up across batches');
+    assert.equal(got.dataChunks, 5, 'data chunks add up across batches');
+    assert.equal(got.background, false);
+
+    await commit(store, batch([delta(1, { pinBackground: true })]));
+    assert.equal((await store.findJob(rec.handle))!.background, true, 'pinBackground makes it background');
+    await commit(store, batch([delta(1, { pinBackground: false, retries: 2, state: 'queued' })]));
+    got = (await store.findJob(rec.handle))!;
+    assert.equal(got.background, true, 'pinBackground false never clears it');
+    assert.equal(got.state, 'queued');
+    assert.equal(got.retries, 2);
+
+    const result = Buffer.from([0, 1, 2, 0, 255]);
+    await commit(store, batch([delta(1, { state: 'completed', finishedAt: T0 + 50, result, resultSize: 4096 })]));
+    got = (await store.findJob(rec.handle))!;
+    assert.deepEqual(
+      { state: got.state, finishedAt: got.finishedAt, result: got.result, resultSize: got.resultSize,
+        startedAt: got.startedAt, worker: got.worker, attempts: got.attempts, retries: got.retries,
+        numerator: got.numerator, warnings: got.warnings, error: got.error, outcome: got.outcome },
+      { state: 'completed', finishedAt: T0 + 50, result, resultSize: 4096, startedAt: T0 + 5, worker: 'w1',
+        attempts: 1, retries: 2, numerator: '5', warnings: 3, error: null, outcome: null },
+    );
+  });
+
+  it('commit: an update for a job the store does not hold changes nothing and does not fail', async ({ store }) => {
+    await commit(store, batch([delta(42, { state: 'completed', finishedAt: T0 })]));
+    assert.equal(await store.findJob('H:test:42'), null);
+  });
+
+  it('commit: a failed batch applies nothing, and the store goes on working', async ({ store }) => {
+    const first = newJob(1, { payload: Buffer.from('original') });
+    await commit(store, batch([inserted(first)], [], 2));
+    const before = await store.findJob(first.handle);
+
+    const fresh = newJob(2);
+    const duplicate = newJob(1, { payload: Buffer.from('impostor') });
+    const bad = batch(
+      [inserted(fresh), delta(1, { state: 'running', worker: 'w' }), inserted(duplicate)],
+      [{ jobId: 2, at: T0, type: 'note', detail: 'should vanish' }],
+      1000,
+    );
+    await assert.rejects(async () => { await store.commit(bad); }, 'a duplicate id must make the commit fail');
+
+    assert.equal(await store.findJob(fresh.handle), null, 'the first insert of the failed batch is absent');
+    assert.deepEqual(await store.jobEvents(2), []);
+    assert.deepEqual(await store.findJob(first.handle), before, 'the earlier job is untouched');
+    assert.ok(await store.nextHandleNumber() < 1000, 'the failed batch did not move the handle counter');
+    assert.deepEqual(ids(await store.loadActive()), [1]);
+
+    await commit(store, batch([inserted(fresh)]));
+    assert.equal((await store.findJob(fresh.handle))!.id, 2, 'the next batch commits');
+  });
+
+  it('commit: a finished job\'s unique can be reused in the same batch, whatever the delta order', async ({ store }) => {
+    await commit(store, batch([inserted(newJob(1, { unique: 'u' })), inserted(newJob(2, { unique: 'v' }))]));
+    await commit(store, batch([
+      inserted(newJob(3, { unique: 'u' })),
+      delta(1, { state: 'completed', finishedAt: T0 + 100 }),
+      delta(2, { state: 'cancelled', finishedAt: T0 + 100 }),
+      inserted(newJob(4, { unique: 'v' })),
+    ]));
+    assert.deepEqual((await store.findByUnique('u', 10)).map((j) => [j.id, j.state]), [[3, 'queued'], [1, 'completed']]);
+    assert.deepEqual((await store.findByUnique('v', 10)).map((j) => [j.id, j.state]), [[4, 'queued'], [2, 'cancelled']]);
+  });
+
+  it('commit: jobs without a unique, or with the unique "-", may be active side by side', async ({ store }) => {
+    await commit(store, batch([1, 2, 3, 4].map((id) => inserted(newJob(id, { unique: id <= 2 ? '' : '-' })))));
+    assert.deepEqual(ids(await store.loadActive()), [1, 2, 3, 4]);
+  });
+
+  it('commit: text with NUL characters does not fail a batch', async ({ store }) => {
+    const rec = newJob(1, { submitter: 'client\0id' });
+    await commit(store, batch([inserted(rec, { worker: 'w\0x', numerator: '1\0', denominator: '\x002' })],
+      [{ jobId: 1, at: T0, type: 'warning', detail: 'bad\0bytes' }]));
+    const got = (await store.findJob(rec.handle))!;
+    // PostgreSQL text cannot hold NUL; a driver may store U+FFFD in its place, but never refuses.
+    const same = (stored: string | null, sent: string) =>
+      assert.ok(stored === sent || stored === sent.replaceAll('\0', '\uFFFD'), `${JSON.stringify(stored)} for ${JSON.stringify(sent)}`);
+    same(got.submitter, 'client\0id');
+    same(got.worker, 'w\0x');
+    same(got.numerator, '1\0');
+    same(got.denominator, '\x002');
+    same((await store.jobEvents(1))[0]!.detail, 'bad\0bytes');
+  });
+
+  it('loadActive: scheduled, queued and running jobs in id order with their fields intact', async ({ store }) => {
+    const recs = new Map<number, NewJobRecord>([
+      [1, newJob(1, { priority: 2 })],
+      [2, newJob(2, { priority: 0, dueAt: T0 + HOUR, fn: 'later', unique: 'sched-1' })],
+      [3, newJob(3, { reducer: 'r' })],
+      [4, newJob(4)],
+      [5, newJob(5, { priority: 0, background: false, payload: Buffer.from([0, 0, 7]), payloadSize: 3 })],
+      [6, newJob(6)],
+      [7, newJob(7)],
+      [8, newJob(8, { background: false })],
+      [9, newJob(9, { priority: 1, dueAt: T0 + 2 * HOUR })],
+    ]);
+    const r = (id: number) => recs.get(id)!;
+    // Deltas deliberately out of id order: the store orders by id, not by commit order.
+    await commit(store, batch([
+      inserted(r(5)), inserted(r(2)), inserted(r(8), finishedAs('abandoned', T0 + 8)), inserted(r(1)),
+      inserted(r(7), finishedAs('failed', T0 + 7)), inserted(r(6), finishedAs('cancelled', T0 + 6)),
+      inserted(r(4), finishedAs('completed', T0 + 4)),
+    ]));
+    await commit(store, batch([inserted(r(3), { state: 'running', startedAt: T0 + 30, attempts: 2, retries: 1, worker: 'w' })]));
+    await commit(store, batch([inserted(r(9))]));
+
+    const stored = (id: number, state: StoredState, attempts = 0, retries = 0): StoredJob => {
+      const x = r(id);
+      return {
+        id, handle: x.handle, fn: x.fn, unique: x.unique, payload: x.payload, priority: x.priority,
+        background: x.background, reducer: x.reducer, state, dueAt: x.dueAt, submittedAt: x.submittedAt,
+        attempts, retries,
+      };
+    };
+    assert.deepEqual(await store.loadActive(), [
+      stored(1, 'queued'), stored(2, 'scheduled'), stored(3, 'running', 2, 1), stored(5, 'queued'),
+      stored(9, 'scheduled'),
+    ]);
+  });
+
+  it('restart: what was committed comes back (durable), or nothing does (memory)', async (f) => {
+    const { store } = f;
+    await commit(store, batch([inserted(newJob(1, { priority: 0 })), inserted(newJob(2, { dueAt: T0 + HOUR }))], [], 3));
+    await commit(store, batch([delta(1, { state: 'running', startedAt: T0 + 1, attempts: 1, worker: 'w' }),
+      inserted(newJob(3, { priority: 2, unique: 'u3' }))],
+    [{ jobId: 1, at: T0 + 1, type: 'note', detail: 'hello' }], 17));
+    await commit(store, batch([inserted(newJob(4), finishedAs('completed', T0 + 40))], [], 20));
+    const active = await store.loadActive();
+    const job1 = await store.findJob('H:test:1');
+    const job4 = await store.findJob('H:test:4');
+
+    const again = await f.reopen();
+    if (again.capabilities.durable) {
+      assert.deepEqual(await again.loadActive(), active);
+      assert.deepEqual(await again.findJob('H:test:1'), job1);
+      assert.deepEqual(await again.findJob('H:test:4'), job4);
+      assert.deepEqual(await again.jobEvents(1), [{ jobId: 1, at: T0 + 1, type: 'note', detail: 'hello' }]);
+      assert.deepEqual(ids(await again.findByUnique('u3', 5)), [3]);
+      assert.equal(await again.nextHandleNumber(), 20);
+    } else {
+      assert.deepEqual(await again.loadActive(), [], 'a store that is not durable forgets everything');
+      assert.equal(await again.findJob('H:test:1'), null);
+      assert.equal(await again.nextHandleNumber(), 1);
+    }
+  });
+
+  it('nextHandleNumber: the larger of the stored counter and the highest id, never going backwards', async (f) => {
+    let { store } = f;
+    await commit(store, batch([inserted(newJob(5))], [], 10));
+    assert.equal(await store.nextHandleNumber(), 10);
+    await commit(store, batch([inserted(newJob(20))], [], 12));
+    assert.equal(await store.nextHandleNumber(), 21, 'an id above the counter wins');
+    await commit(store, batch([], [], 100));
+    assert.equal(await store.nextHandleNumber(), 100);
+    await commit(store, batch([delta(5, { state: 'running' })], [], 50));
+    assert.equal(await store.nextHandleNumber(), 100, 'a lower counter in a later batch does not move it back');
+    store = await f.reopen();
+    if (store.capabilities.durable) assert.equal(await store.nextHandleNumber(), 100);
+  });
+
+  it('findJob: by its exact handle only', async ({ store }) => {
+    await commit(store, batch([inserted(newJob(7, { handle: 'H:node-a:7' }))]));
+    assert.equal((await store.findJob('H:node-a:7'))!.id, 7);
+    assert.equal(await store.findJob('H:node-b:7'), null, 'the right number with the wrong prefix');
+    assert.equal(await store.findJob('H:node-a:8'), null);
+    assert.equal(await store.findJob('H:node-a:'), null);
+    assert.equal(await store.findJob('not a handle'), null);
+    assert.equal(await store.findJob(''), null);
+  });
+
+  it('findByUnique: newest first, up to the limit; an empty unique finds nothing', async ({ store }) => {
+    await seed(store, [
+      { rec: newJob(1, { unique: 'u1' }), change: finishedAs('completed', T0 + 10) },
+      { rec: newJob(2, { unique: 'u2' }) },
+      { rec: newJob(3, { unique: 'u1', fn: 'g' }), change: finishedAs('failed', T0 + 20) },
+      { rec: newJob(4, { unique: '' }) },
+      { rec: newJob(5, { unique: 'u1' }) },
+    ]);
+    assert.deepEqual(ids(await store.findByUnique('u1', 10)), [5, 3, 1]);
+    assert.deepEqual(ids(await store.findByUnique('u1', 2)), [5, 3]);
+    assert.deepEqual(ids(await store.findByUnique('u2', 10)), [2]);
+    assert.deepEqual(await store.findByUnique('', 10), []);
+    assert.deepEqual(await store.findByUnique('nope', 10), []);
+  });
+
+  it('listJobs: each filter and their combinations select exactly the matching jobs, newest first', async ({ store }) => {
+    const fns = ['a', 'b', 'c'];
+    const states: StoredState[] = ['queued', 'completed', 'failed', 'running', 'completed', 'scheduled', 'cancelled'];
+    const model: { id: number; fn: string; state: StoredState; unique: string; submittedAt: number }[] = [];
+    const deltas: JobDelta[] = [];
+    for (let id = 1; id <= 42; id++) {
+      const rec = newJob(id, {
+        fn: fns[id % 3]!, unique: id % 5 === 0 ? 'k' : `u${id}`, submittedAt: T0 + id * 1000,
+        dueAt: states[id % 7] === 'scheduled' ? T0 + DAY : 0,
+      });
+      const state = states[id % 7]!;
+      model.push({ id, fn: rec.fn, state, unique: rec.unique, submittedAt: rec.submittedAt });
+      deltas.push(inserted(rec, { state, finishedAt: ['completed', 'failed', 'cancelled'].includes(state) ? T0 + DAY : null }));
+    }
+    await commit(store, batch(deltas));
+    const filters: Omit<JobFilter, 'limit'>[] = [
+      {}, { fn: 'a' }, { state: 'completed' }, { fn: 'b', state: 'queued' }, { unique: 'k' },
+      { since: T0 + 10_000 }, { until: T0 + 20_000 }, { since: T0 + 10_000, until: T0 + 20_000 },
+      { fn: 'c', state: 'completed', since: T0 + 5_000, until: T0 + 40_000 }, { fn: 'zzz' }, { unique: 'k', fn: 'a' },
+    ];
+    for (const filter of filters) {
+      const want = model.filter((m) =>
+        (filter.fn === undefined || m.fn === filter.fn) && (filter.state === undefined || m.state === filter.state) &&
+        (filter.unique === undefined || m.unique === filter.unique) &&
+        (filter.since === undefined || m.submittedAt >= filter.since) &&
+        (filter.until === undefined || m.submittedAt < filter.until)).map((m) => m.id).reverse();
+      const page = await store.listJobs({ ...filter, limit: 100 });
+      assert.deepEqual(ids(page.jobs), want, JSON.stringify(filter));
+      assert.equal(page.nextCursor, null);
+    }
+    const one = (await store.listJobs({ fn: 'a', state: 'completed', limit: 1 })).jobs[0]!;
+    assert.deepEqual(one, await store.findJob(one.handle), 'listed records are whole records');
+  });
+
+  it('listJobs: keyset pages cover every match once, with no empty last page, even while jobs are added', async ({ store }) => {
+    const deltas: JobDelta[] = [];
+    for (let id = 1; id <= 60; id++) deltas.push(inserted(newJob(id, { fn: id % 3 === 0 ? 'a' : 'b' })));
+    await commit(store, batch(deltas));
+
+    const walk = async (filter: Omit<JobFilter, 'limit' | 'cursor'>, limit: number, addBetween: boolean) => {
+      const seen: number[] = [];
+      const sizes: number[] = [];
+      let cursor: string | null = null;
+      let extra = 1000;
+      do {
+        const page = await store.listJobs({ ...filter, limit, cursor });
+        sizes.push(page.jobs.length);
+        seen.push(...ids(page.jobs));
+        cursor = page.nextCursor;
+        if (addBetween) await commit(store, batch([inserted(newJob(extra++, { fn: 'a' }))]));
+        assert.ok(sizes.length <= 100, 'pagination must end');
+      } while (cursor !== null);
+      return { seen, sizes };
+    };
+    const all = await walk({}, 10, false);
+    assert.deepEqual(all.seen, Array.from({ length: 60 }, (_, i) => 60 - i));
+    assert.deepEqual(all.sizes, [10, 10, 10, 10, 10, 10], 'an exact multiple ends without an empty page');
+
+    const onlyA = await walk({ fn: 'a' }, 7, true);
+    assert.deepEqual(onlyA.seen, Array.from({ length: 20 }, (_, i) => 60 - 3 * i), 'jobs added meanwhile do not shift pages');
+    assert.deepEqual(onlyA.sizes, [7, 7, 6]);
+    assert.equal(new Set(onlyA.seen).size, onlyA.seen.length, 'no duplicates');
+
+    const single = await walk({ fn: 'b' }, 1, false);
+    assert.equal(single.seen.length, 40);
+    assert.equal(new Set(single.seen).size, 40);
+  });
+
+  it('jobEvents: in the order they were committed, per job', async ({ store }) => {
+    await commit(store, batch([inserted(newJob(1)), inserted(newJob(2))], [
+      { jobId: 1, at: T0 + 5, type: 'warning', detail: 'first' },
+      { jobId: 2, at: T0 + 5, type: 'note', detail: null },
+      { jobId: 1, at: T0 + 5, type: 'requeued', detail: 'second' },
+    ]));
+    await commit(store, batch([], [{ jobId: 1, at: T0 + 1, type: 'lost', detail: 'third, with an earlier clock' }], 3));
+    assert.deepEqual(await store.jobEvents(1), [
+      { jobId: 1, at: T0 + 5, type: 'warning', detail: 'first' },
+      { jobId: 1, at: T0 + 5, type: 'requeued', detail: 'second' },
+      { jobId: 1, at: T0 + 1, type: 'lost', detail: 'third, with an earlier clock' },
+    ]);
+    assert.deepEqual(await store.jobEvents(2), [{ jobId: 2, at: T0 + 5, type: 'note', detail: null }]);
+    assert.deepEqual(await store.jobEvents(3), []);
+  });
+
+  const now = T0 + 100 * DAY;
+  const rules = (over: Partial<RetentionRules> = {}): RetentionRules => ({
+    keepMs: { completed: 7 * DAY, failed: 30 * DAY, abandoned: 7 * DAY },
+    byFunction: { audit: { completed: 90 * DAY }, noisy: { completed: HOUR } },
+    maxFinishedJobs: 0,
+    ...over,
+  });
+  const retentionSet = async (store: Store) => {
+    await seed(store, [
+      { rec: newJob(1), change: finishedAs('completed', now - 8 * DAY) }, // pruned: completed 7d
+      { rec: newJob(2), change: finishedAs('completed', now - 6 * DAY) }, // kept
+      { rec: newJob(3), change: finishedAs('failed', now - 8 * DAY) }, // kept: failed 30d
+      { rec: newJob(4), change: finishedAs('failed', now - 31 * DAY) }, // pruned
+      { rec: newJob(5), change: finishedAs('cancelled', now - 365 * DAY) }, // kept: no rule for cancelled
+      { rec: newJob(6, { fn: 'audit' }), change: finishedAs('completed', now - 8 * DAY) }, // kept: override 90d
+      { rec: newJob(7, { fn: 'audit' }), change: finishedAs('completed', now - 91 * DAY) }, // pruned
+      { rec: newJob(8, { fn: 'audit' }), change: finishedAs('failed', now - 31 * DAY) }, // pruned: default failed rule
+      { rec: newJob(9, { fn: 'noisy' }), change: finishedAs('completed', now - 2 * HOUR) }, // pruned: override 1h
+      { rec: newJob(10, { submittedAt: T0 - 400 * DAY }) }, // active, never pruned
+      { rec: newJob(11, { submittedAt: T0 - 400 * DAY }), change: { state: 'running', startedAt: T0 - 399 * DAY } },
+      { rec: newJob(12, { dueAt: T0 - 300 * DAY }) },
+      { rec: newJob(13, { background: false }), change: finishedAs('abandoned', now - 8 * DAY) }, // pruned
+    ]);
+    await commit(store, batch([], [
+      { jobId: 1, at: now - 8 * DAY, type: 'note', detail: 'gone with its job' },
+      { jobId: 2, at: now - 6 * DAY, type: 'note', detail: 'stays' },
+    ], 14));
+  };
+  const remaining = async (store: Store) => ids((await store.listJobs({ limit: 1000 })).jobs).reverse();
+
+  it('prune: per end state, with per-function overrides; active jobs are never deleted', async ({ store }) => {
+    await retentionSet(store);
+    assert.equal(await store.prune(rules(), now, 1000), 6);
+    assert.deepEqual(await remaining(store), [2, 3, 5, 6, 10, 11, 12]);
+    assert.deepEqual(await store.jobEvents(1), [], 'a pruned job\'s events go with it');
+    assert.equal((await store.jobEvents(2)).length, 1);
+    assert.equal(await store.prune(rules(), now, 1000), 0, 'a second pass finds nothing');
+  });
+
+  it('prune: at most `limit` jobs per call, the rest on the next calls', async ({ store }) => {
+    await retentionSet(store);
+    const counts: number[] = [];
+    for (let i = 0; i < 6; i++) counts.push(await store.prune(rules(), now, 2));
+    assert.deepEqual(counts, [2, 2, 2, 0, 0, 0]);
+    assert.deepEqual(await remaining(store), [2, 3, 5, 6, 10, 11, 12]);
+  });
+
+  it('prune: the cap keeps the newest finished jobs after the time rules, and ignores active jobs', async ({ store }) => {
+    const recent = now - HOUR / 2;
+    await seed(store, [
+      { rec: newJob(1), change: { state: 'running', startedAt: T0 } }, // old and active: never counted or pruned
+      { rec: newJob(2) },
+      ...[3, 4, 5, 6, 7, 8].map((id) => ({ rec: newJob(id), change: finishedAs('completed', recent) })),
+      // Newer, but expired by their function's own rule: they go by time, not against the cap.
+      { rec: newJob(9, { fn: 'noisy' }), change: finishedAs('completed', now - 2 * HOUR) },
+      { rec: newJob(10, { fn: 'noisy' }), change: finishedAs('completed', now - 2 * HOUR) },
+      { rec: newJob(11), change: { state: 'scheduled' } },
+    ]);
+    assert.equal(await store.prune(rules({ maxFinishedJobs: 3 }), now, 1000), 5);
+    assert.deepEqual(await remaining(store), [1, 2, 6, 7, 8, 11]);
+    assert.equal(await store.prune(rules({ maxFinishedJobs: 3 }), now, 1000), 0);
+  });
+
+  it('prune: the cap alone, oldest first, in chunks', async ({ store }) => {
+    await seed(store, [
+      ...Array.from({ length: 10 }, (_, i) => ({ rec: newJob(i + 1), change: finishedAs('completed', now - 1000 + i) })),
+      { rec: newJob(11) },
+      { rec: newJob(12), change: { state: 'running', startedAt: now } },
+    ]);
+    const capOnly: RetentionRules = { keepMs: {}, byFunction: {}, maxFinishedJobs: 4 };
+    assert.equal(await store.prune(capOnly, now, 4), 4);
+    assert.deepEqual(await remaining(store), [5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(await store.prune(capOnly, now, 4), 2);
+    assert.equal(await store.prune(capOnly, now, 4), 0);
+    assert.deepEqual(await remaining(store), [7, 8, 9, 10, 11, 12]);
+    assert.equal(await store.prune({ keepMs: {}, byFunction: {}, maxFinishedJobs: 100 }, now, 10), 0);
+  });
+
+  it('payloads: 1 MiB of binary with NUL bytes round-trips in lookups, recovery and results', async (f) => {
+    const payload = randomBytes(1024 * 1024);
+    payload.fill(0, 0, 1000);
+    payload.fill(0, payload.length - 1000);
+    const rec = newJob(1, { payload, payloadSize: payload.length });
+    await commit(f.store, batch([inserted(rec)]));
+    const active = await f.store.loadActive();
+    assert.equal(active.length, 1);
+    assert.ok(active[0]!.payload.equals(payload), 'loadActive gives the payload back byte for byte');
+    const result = Buffer.concat([Buffer.from([0]), randomBytes(1024 * 1024 - 2), Buffer.from([0])]);
+    await commit(f.store, batch([delta(1, { state: 'completed', finishedAt: T0 + 1, result, resultSize: result.length })]));
+    let got = (await f.store.findJob(rec.handle))!;
+    assert.ok(got.payload.equals(payload));
+    assert.ok(got.result!.equals(result));
+    assert.equal(got.payloadSize, payload.length);
+    const again = await f.reopen();
+    if (again.capabilities.durable) {
+      got = (await again.findJob(rec.handle))!;
+      assert.ok(got.payload.equals(payload) && got.result!.equals(result), 'and after a restart');
+    }
+  });
+
+  it('claims: due jobs of the asked functions, best priority then oldest, never one job twice (stores that claim)', async ({ store }) => {
+    const claims = jobClaims(store);
+    if (claims === null) {
+      assert.equal(store.capabilities.multiNode, false, 'a store shared by several nodes must offer claims');
+      return;
+    }
+    const wall = Date.now();
+    await seed(store, [
+      { rec: newJob(1, { priority: 2 }) },
+      { rec: newJob(2, { priority: 1 }) },
+      { rec: newJob(3, { priority: 0, fn: 'g' }) },
+      { rec: newJob(4, { priority: 1, dueAt: wall + HOUR }) }, // not due yet
+      { rec: newJob(5, { priority: 0, dueAt: wall - HOUR }) }, // scheduled, already due
+      { rec: newJob(6, { priority: 0 }) },
+      { rec: newJob(7, { priority: 0 }), change: finishedAs('completed', T0) },
+      { rec: newJob(8, { priority: 0 }), change: { state: 'running', startedAt: T0, attempts: 1 } },
+      { rec: newJob(9, { priority: 0, fn: 'h' }) },
+    ]);
+    const first = await claims.claimNext(['f', 'g'], 3, 'node-a#1');
+    assert.deepEqual(ids(first), [3, 5, 6]);
+    assert.ok(first.every((j) => j.state === 'running' && j.attempts === 1));
+    const rec = (await store.findJob('H:test:5'))!;
+    assert.equal(rec.state, 'running');
+    assert.equal(rec.worker, 'node-a#1');
+    assert.ok(rec.startedAt !== null && Math.abs(rec.startedAt - wall) < 60_000, 'started by the store\'s clock');
+    assert.deepEqual(ids(await claims.claimNext(['f', 'g'], 10, 'node-a#1')), [2, 1]);
+    assert.deepEqual(await claims.claimNext(['f', 'g'], 10, 'node-a#1'), [], 'job 4 is not due');
+    assert.deepEqual(await claims.claimNext([], 10, 'x'), []);
+
+    // Concurrent claimers get disjoint jobs and together get them all.
+    const many: JobDelta[] = [];
+    for (let id = 100; id < 400; id++) many.push(inserted(newJob(id, { fn: id % 2 === 0 ? 'p' : 'q', priority: (id % 3) as 0 | 1 | 2 })));
+    await commit(store, batch(many));
+    const claimer = async (n: number) => {
+      const got: number[] = [];
+      for (;;) {
+        const jobs = await claims.claimNext(['p', 'q'], 7, `claimer-${n}`);
+        if (jobs.length === 0) return got;
+        got.push(...ids(jobs));
+      }
+    };
+    const results = await Promise.all([0, 1, 2, 3].map(claimer));
+    const all = results.flat();
+    assert.equal(all.length, 300);
+    assert.equal(new Set(all).size, 300, 'no job claimed twice');
+  });
+}
