@@ -208,14 +208,14 @@ function describe(rec: RunRecord): string {
   return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} other ${r.other_cpu_share === null ? '?' : r.other_cpu_share.toFixed(2)} cores`;
 }
 
-/** Which gearhq code ran: git HEAD, and whether src/ differed from it. */
+/** Which gearhq code ran: the last commit touching src/, and whether src/ differed from it. */
 function describeGearhqBuild(o: Options): string {
   if (!o.servers.includes('gearhq')) return 'not run';
   const git = (args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', timeout: 10000 }).trim();
   let head = 'unknown';
   let dirty = '';
   try {
-    head = git(['log', '-1', '--format=%h %s']);
+    head = git(['log', '-1', '--format=%h %s', '--', 'src']);
     dirty = git(['status', '--porcelain', '--', 'src']) ? ' + uncommitted changes in src/' : '';
   } catch {
     /* not a git checkout */
@@ -263,6 +263,7 @@ async function main(): Promise<void> {
   );
 
   const records: RunRecord[] = [];
+  const attempts: RunRecord[] = []; // every attempt, incl. repeated ones, for bench/bin/last-run.json
   let seq = 0;
   const total = o.rounds * scenarios.length * o.servers.length;
   for (let round = 1; round <= o.rounds; round++) {
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
           rec.retries = attempt;
           const other = rec.result?.other_cpu_share ?? 0;
           rec.disturbed = rec.ok && other > o.maxOther;
+          attempts.push(rec);
           process.stderr.write(`[${seq}/${total}] ${describe(rec)}${rec.disturbed ? ' (disturbed)' : ''}\n`);
           if (!rec.disturbed || attempt >= o.retries) break;
         }
@@ -296,7 +298,7 @@ async function main(): Promise<void> {
 
   const rawDir = path.join(REPO, 'bench/bin');
   mkdirSync(rawDir, { recursive: true });
-  writeFileSync(path.join(rawDir, 'last-run.json'), JSON.stringify({ facts, records }, null, 2));
+  writeFileSync(path.join(rawDir, 'last-run.json'), JSON.stringify({ facts, records, attempts }, null, 2));
 
   const both = o.servers.length === 2;
   const out = o.out ?? (both ? path.join(REPO, 'bench/RESULTS.md') : null);
