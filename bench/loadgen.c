@@ -247,6 +247,7 @@ static void samples_merge_sort(samples_t *all, samples_t *parts, int nparts) {
 static atomic_long g_done;      /* jobs finished in the current phase */
 static atomic_long g_errors;
 static atomic_int g_stop;       /* workers: leave the loop */
+static atomic_int g_workers_alive;
 static double g_deadline;       /* monotonic seconds */
 static double g_end_time;       /* set by whoever finishes the last job */
 static char *g_payload;
@@ -407,6 +408,7 @@ static void *worker_thread(void *arg) {
   worker_thread_t *w = arg;
   gearman_worker_st *wk = gearman_worker_create(NULL);
   if (!wk) {
+    atomic_fetch_sub(&g_workers_alive, 1);
     note_error("worker_create", "NULL");
     if (w->barrier) pthread_barrier_wait(w->barrier);
     return NULL;
@@ -436,6 +438,7 @@ static void *worker_thread(void *arg) {
     if (++consecutive_errors > 20 || now_s() > g_deadline) break;
     usleep(10000);
   }
+  atomic_fetch_sub(&g_workers_alive, 1);
   gearman_worker_free(wk);
   return NULL;
 }
@@ -514,6 +517,7 @@ static int scenario_drain(void) {
   pthread_t *th = calloc((size_t)nw, sizeof *th);
   pthread_barrier_t barrier;
   pthread_barrier_init(&barrier, NULL, (unsigned)nw + 1);
+  atomic_store(&g_workers_alive, nw);
   for (int i = 0; i < nw; i++) {
     ws[i].id = i;
     ws[i].fn = fn_empty;
@@ -523,7 +527,7 @@ static int scenario_drain(void) {
   pthread_barrier_wait(&barrier); /* all connected; registration happens in the first work() */
   mark_t m0 = mark_now();
   /* Wait for the last job (bounded by the deadline). */
-  while (atomic_load(&g_done) < opt.jobs && now_s() < g_deadline && atomic_load(&g_errors) < 100)
+  while (atomic_load(&g_done) < opt.jobs && now_s() < g_deadline && atomic_load(&g_workers_alive) > 0)
     usleep(200);
   window_t w = window_between(m0, mark_now(), g_end_time);
   atomic_store(&g_stop, 1);
@@ -595,6 +599,7 @@ static int scenario_fg_echo(void) {
   atomic_store(&g_stop, 0);
   worker_thread_t *ws = calloc((size_t)nw, sizeof *ws);
   pthread_t *wth = calloc((size_t)nw, sizeof *wth);
+  atomic_store(&g_workers_alive, nw);
   for (int i = 0; i < nw; i++) {
     ws[i].id = i;
     ws[i].fn = fn_echo;
