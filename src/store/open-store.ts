@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../config.js';
-import { ConfigError } from '../config.js';
 import { MemoryStore } from './memory/memory-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -12,6 +12,7 @@ export function createStore(config: ServerConfig): Store {
     case 'sqlite':
       return new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
     case 'postgres':
-      throw new ConfigError(`--store ${config.store} is not available in this version yet; use --store memory`);
+      // loadConfig has checked that --database-url is given.
+      return new PostgresStore({ url: config.databaseUrl, durability: config.durability });
   }
 }

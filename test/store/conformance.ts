@@ -190,6 +190,23 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     );
   });
 
+  it('commit: batches with and without sync apply in commit order', async (f) => {
+    const lazy = (b: CommitBatch): CommitBatch => ({ ...b, sync: false });
+    const pending = [
+      f.store.commit(batch([inserted(newJob(1))])),
+      f.store.commit(lazy(batch([delta(1, { state: 'running', startedAt: T0 + 1, attempts: 1, worker: 'w' })]))),
+      f.store.commit(lazy(batch([delta(1, { state: 'completed', finishedAt: T0 + 2 }), inserted(newJob(2))]))),
+      f.store.commit(batch([inserted(newJob(3))])),
+    ];
+    // Issued back to back without waiting, as the journal may: each batch sees the ones before.
+    await Promise.all(pending);
+    const one = (await f.store.findJob('H:test:1'))!;
+    assert.deepEqual([one.state, one.attempts, one.finishedAt], ['completed', 1, T0 + 2]);
+    assert.deepEqual(ids(await f.store.loadActive()), [2, 3]);
+    const again = await f.reopen();
+    if (again.capabilities.durable) assert.deepEqual(ids(await again.loadActive()), [2, 3]);
+  });
+
   it('commit: an update for a job the store does not hold changes nothing and does not fail', async ({ store }) => {
     await commit(store, batch([delta(42, { state: 'completed', finishedAt: T0 })]));
     assert.equal(await store.findJob('H:test:42'), null);
@@ -359,7 +376,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     const deltas: JobDelta[] = [];
     for (let id = 1; id <= 42; id++) {
       const rec = newJob(id, {
-        fn: fns[id % 3]!, unique: id % 5 === 0 ? 'k' : `u${id}`, submittedAt: T0 + id * 1000,
+        // 'k' only on finished jobs: active jobs never share a (function, unique).
+        fn: fns[id % 3]!, unique: [1, 2, 4].includes(id % 7) ? 'k' : `u${id}`, submittedAt: T0 + id * 1000,
         dueAt: states[id % 7] === 'scheduled' ? T0 + DAY : 0,
       });
       const state = states[id % 7]!;

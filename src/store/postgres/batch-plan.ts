@@ -1,0 +1,82 @@
+/**
+ * Turns a CommitBatch into column arrays for the driver's `unnest` statements, in an order that
+ * keeps the database's unique index on active (function, unique) meaningful:
+ *   1. updates of jobs stored by earlier batches (they can only take jobs out of the active set
+ *      or move them within it), so a unique freed in this batch is free before
+ *   2. the inserts, then
+ *   3. updates of jobs inserted earlier in this same batch (the journal collapses those into the
+ *      insert, so this is for callers that do not), then the events.
+ * Two updates of one job in a batch go in successive rounds, in batch order.
+ */
+import type { CommitBatch, JobDelta } from '../store.js';
+import { pgText, STATE_CODE } from './queries.js';
+
+export interface BatchPlan {
+  before: unknown[][][];
+  inserts: unknown[][] | null;
+  /** The (function, unique) pairs the inserts make active; what the unique index checks. */
+  activeUniques: { id: number; fn: string; unique: string }[];
+  after: unknown[][][];
+  events: unknown[][] | null;
+}
+
+const INSERT_COLUMNS = 26;
+const UPDATE_COLUMNS = 16;
+const ACTIVE = new Set(['scheduled', 'queued', 'running']);
+
+export function planBatch(batch: CommitBatch): BatchPlan {
+  const inserted = new Set<number>();
+  const before = new UpdateRounds();
+  const after = new UpdateRounds();
+  const ins: unknown[][] | null = batch.deltas.some((d) => d.insert !== null) ? columns(INSERT_COLUMNS) : null;
+  const activeUniques: BatchPlan['activeUniques'] = [];
+  for (const d of batch.deltas) {
+    const n = d.insert;
+    if (n !== null) {
+      inserted.add(d.id);
+      const state = d.state ?? 'queued';
+      const row = [n.id, n.handle, pgText(n.fn), pgText(n.unique), n.priority, n.background || d.pinBackground,
+        pgText(n.reducer), STATE_CODE.get(state), n.payload, n.payloadSize, n.submittedAt, n.dueAt,
+        pgText(n.submitter), d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, pgText(d.worker),
+        pgText(d.numerator), pgText(d.denominator), d.result, d.resultSize, d.error, pgText(d.outcome),
+        d.warnings, d.dataChunks];
+      for (let i = 0; i < INSERT_COLUMNS; i++) ins![i]!.push(row[i]);
+      if (ACTIVE.has(state) && n.unique !== '' && n.unique !== '-') {
+        activeUniques.push({ id: n.id, fn: pgText(n.fn), unique: pgText(n.unique) });
+      }
+    } else {
+      (inserted.has(d.id) ? after : before).add(d);
+    }
+  }
+  let events: unknown[][] | null = null;
+  if (batch.events.length > 0) {
+    events = columns(4);
+    for (const e of batch.events) {
+      events[0]!.push(e.jobId);
+      events[1]!.push(e.at);
+      events[2]!.push(pgText(e.type));
+      events[3]!.push(pgText(e.detail));
+    }
+  }
+  return { before: before.rounds, inserts: ins, activeUniques, after: after.rounds, events };
+}
+
+class UpdateRounds {
+  readonly rounds: unknown[][][] = [];
+  private readonly roundOf = new Map<number, number>();
+
+  add(d: JobDelta): void {
+    const round = (this.roundOf.get(d.id) ?? -1) + 1;
+    this.roundOf.set(d.id, round);
+    if (round === this.rounds.length) this.rounds.push(columns(UPDATE_COLUMNS));
+    const row = [d.id, d.state === null ? null : STATE_CODE.get(d.state), d.pinBackground, d.startedAt,
+      d.finishedAt, d.attempts, d.retries, pgText(d.worker), pgText(d.numerator), pgText(d.denominator),
+      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks];
+    const cols = this.rounds[round]!;
+    for (let i = 0; i < UPDATE_COLUMNS; i++) cols[i]!.push(row[i]);
+  }
+}
+
+function columns(n: number): unknown[][] {
+  return Array.from({ length: n }, () => []);
+}

@@ -1,0 +1,268 @@
+/**
+ * The shared store: PostgreSQL, built for several gearhq processes on one database.
+ *
+ * - Writes go through one connection, one transaction per batch, batches strictly in the order
+ *   they were committed (a later batch may update a job an earlier one inserted). Batches that
+ *   carry background acknowledgements wait for the WAL flush (`synchronous_commit = on`); the
+ *   rest, and every batch with `durability: 'os'`, commit without waiting for it: they survive a
+ *   gearhq crash, and a crash of PostgreSQL itself at worst re-runs jobs (at-least-once).
+ * - The database enforces one active job per (function, unique) ('' and '-' are no unique).
+ *   A batch that would break that is refused whole with a UniqueConflictError naming the jobs;
+ *   nothing is dropped or renamed silently, because an acknowledged job must be exactly what was
+ *   stored. A single node never meets this (its engine coalesces, and a batch frees uniques before
+ *   it takes new ones); it is the guard for several nodes.
+ * - Reads, pruning and claims use a small pool beside the writer.
+ * - Claims (`claimNext`) lock with FOR UPDATE SKIP LOCKED, so concurrent claimers on any node get
+ *   disjoint jobs; what is due is decided by the database's clock.
+ */
+import pg from 'pg';
+import type { ClaimCapabilities, JobClaims } from '../claims.js';
+import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import type {
+  CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+} from '../store.js';
+import { UniqueConflictError } from '../unique-conflict.js';
+import { planBatch, type BatchPlan } from './batch-plan.js';
+import { migrate } from './migrations.js';
+import {
+  ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, EVENTS_INSERT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, JOBS_INSERT,
+  JOBS_UPDATE, LIST_FILTERS, listJobsQuery, LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT,
+  PRUNE_EVENTS, PRUNE_FN, RAISE_NEXT_HANDLE, STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
+} from './queries.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database (any libpq-style URL `pg` accepts). */
+  url: string;
+  /** fsync: acknowledged jobs wait for the WAL flush; os: they survive a gearhq crash. */
+  durability: 'fsync' | 'os';
+  /** Connections for reads, pruning and claims, besides the writer (default 4). */
+  poolSize?: number;
+}
+
+const INT8 = 20;
+/** bigint columns (ids, ms times, sizes) come back as numbers: all stay below 2^53. */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** SQLSTATE unique_violation, and the index that carries the active-unique rule. */
+const UNIQUE_VIOLATION = '23505';
+const ACTIVE_UNIQUE_INDEX = 'jobs_active_unique';
+
+export class PostgresStore implements Store, JobClaims {
+  readonly name = 'postgres';
+  readonly capabilities: ClaimCapabilities = { durable: true, multiNode: true, claims: true };
+  private writer: pg.Client | null = null;
+  /** The writer's current synchronous_commit, so it is only sent when it changes. */
+  private writerSync: boolean | null = null;
+  private pool: pg.Pool | null = null;
+  /** Batches run one after another, in commit order. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The highest handle counter this process has stored. */
+  private handleStored = 0;
+  private closed = false;
+
+  constructor(private readonly options: PostgresStoreOptions) {}
+
+  async open(): Promise<void> {
+    const writer = await this.writerClient();
+    await migrate(writer);
+    const pool = new pg.Pool({ ...this.connection(), max: this.options.poolSize ?? 4 });
+    // An idle pooled connection that breaks is replaced on next use; nothing to do here.
+    pool.on('error', () => {});
+    this.pool = pool;
+  }
+
+  async loadActive(): Promise<StoredJob[]> {
+    const { rows } = await this.db().query<ActiveRow>(LOAD_ACTIVE);
+    return rows.map(toStoredJob);
+  }
+
+  async nextHandleNumber(): Promise<number> {
+    const { rows } = await this.db().query<{ n: number }>(NEXT_HANDLE);
+    return rows[0]!.n;
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    const run = this.tail.then(() => this.write(batch));
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  async findJob(handle: string): Promise<JobRecord | null> {
+    const id = handleId(handle);
+    if (id === null) return null;
+    const { rows } = await this.db().query<JobRow>({ ...FIND_BY_ID, values: [id, pgText(handle)] });
+    return rows.length === 0 ? null : toRecord(rows[0]!);
+  }
+
+  async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
+    if (unique === '') return [];
+    const { rows } = await this.db().query<JobRow>({ ...FIND_BY_UNIQUE, values: [pgText(unique), limit] });
+    return rows.map(toRecord);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobPage> {
+    const given: Record<(typeof LIST_FILTERS)[number]['key'], unknown> = {
+      fn: filter.fn === undefined ? undefined : pgText(filter.fn),
+      state: filter.state === undefined ? undefined : STATE_CODE.get(filter.state),
+      unique: filter.unique === undefined ? undefined : pgText(filter.unique),
+      since: filter.since,
+      until: filter.until,
+      below: decodeCursor(filter.cursor) ?? undefined,
+    };
+    let mask = 0;
+    const values: unknown[] = [];
+    LIST_FILTERS.forEach((f, i) => {
+      if (given[f.key] !== undefined) {
+        mask |= 1 << i;
+        values.push(given[f.key]);
+      }
+    });
+    values.push(filter.limit + 1);
+    const { rows } = await this.db().query<JobRow>({ ...listJobsQuery(mask), values });
+    const more = rows.length > filter.limit;
+    const jobs = rows.slice(0, filter.limit).map(toRecord);
+    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+  }
+
+  async jobEvents(id: number): Promise<JobEventRecord[]> {
+    const { rows } = await this.db().query<{ job_id: number; at: number; type: string; detail: string | null }>(
+      { ...JOB_EVENTS, values: [id] });
+    return rows.map((e) => ({ jobId: e.job_id, at: e.at, type: e.type, detail: e.detail }));
+  }
+
+  async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
+    const client = await this.db().connect();
+    try {
+      await client.query('BEGIN');
+      const deleted: number[] = [];
+      const take = async (query: pg.QueryConfig) => {
+        const { rows } = await client.query<{ id: number }>(query);
+        for (const r of rows) deleted.push(r.id);
+      };
+      for (const step of retentionPlan(rules, now)) {
+        if (deleted.length >= limit) break;
+        const state = STATE_CODE.get(step.state);
+        const room = limit - deleted.length;
+        await take(step.fn !== null
+          ? { ...PRUNE_FN, values: [state, step.cutoff, pgText(step.fn), room] }
+          : { ...PRUNE_DEFAULT, values: [state, step.cutoff, step.except.map(pgText), room] });
+      }
+      // The cap counts what the time rules left, so it never takes more than it must.
+      if (rules.maxFinishedJobs > 0 && deleted.length < limit) {
+        await take({ ...PRUNE_CAP, values: [rules.maxFinishedJobs, limit - deleted.length] });
+      }
+      if (deleted.length > 0) await client.query({ ...PRUNE_EVENTS, values: [deleted] });
+      await client.query('COMMIT');
+      return deleted.length;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async claimNext(fns: readonly string[], limit: number, worker: string): Promise<StoredJob[]> {
+    if (fns.length === 0 || limit <= 0) return [];
+    const { rows } = await this.db().query<ActiveRow>({ ...CLAIM_NEXT, values: [fns.map(pgText), limit, pgText(worker)] });
+    return rows.map(toStoredJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    const writer = this.writer;
+    const pool = this.pool;
+    this.writer = null;
+    this.pool = null;
+    await writer?.end().catch(() => {});
+    await pool?.end().catch(() => {});
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  private async write(batch: CommitBatch): Promise<void> {
+    if (this.closed) throw new Error('the postgres store is closed');
+    const plan = planBatch(batch);
+    const client = await this.writerClient();
+    const sync = batch.sync && this.options.durability === 'fsync';
+    try {
+      if (sync !== this.writerSync) {
+        await client.query(`SET synchronous_commit TO ${sync ? 'on' : 'off'}`);
+        this.writerSync = sync;
+      }
+      await client.query('BEGIN');
+      for (const values of plan.before) await client.query({ ...JOBS_UPDATE, values });
+      if (plan.inserts !== null) await client.query({ ...JOBS_INSERT, values: plan.inserts });
+      for (const values of plan.after) await client.query({ ...JOBS_UPDATE, values });
+      if (plan.events !== null) await client.query({ ...EVENTS_INSERT, values: plan.events });
+      if (batch.nextHandle > this.handleStored) await client.query({ ...RAISE_NEXT_HANDLE, values: [batch.nextHandle] });
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => this.dropWriter(client));
+      if (isActiveUniqueViolation(e)) throw await this.describeConflict(plan, e as Error);
+      throw e;
+    }
+    if (batch.nextHandle > this.handleStored) this.handleStored = batch.nextHandle;
+  }
+
+  /** Names the jobs behind a unique violation: which insert, and which active job holds the pair. */
+  private async describeConflict(plan: BatchPlan, cause: Error): Promise<Error> {
+    try {
+      const wanted = plan.activeUniques;
+      const { rows } = await this.db().query<{ id: number; handle: string; fn: string; uniq: string }>({
+        ...ACTIVE_UNIQUE_HOLDERS, values: [wanted.map((w) => w.fn), wanted.map((w) => w.unique)],
+      });
+      const holders = new Map(rows.map((r) => [`${r.fn}\0${r.uniq}`, r]));
+      const firstInBatch = new Map<string, number>();
+      const conflicts = [];
+      for (const w of wanted) {
+        const key = `${w.fn}\0${w.unique}`;
+        const held = holders.get(key);
+        const earlier = firstInBatch.get(key);
+        if (held !== undefined) conflicts.push({ ...w, holder: { id: held.id, handle: held.handle } });
+        else if (earlier !== undefined) conflicts.push({ ...w, holder: { id: earlier, handle: '(same batch)' } });
+        else firstInBatch.set(key, w.id);
+      }
+      const err = new UniqueConflictError(conflicts.length > 0 ? conflicts : wanted.map((w) => ({ ...w, holder: null })));
+      err.cause = cause;
+      return err;
+    } catch {
+      return cause;
+    }
+  }
+
+  private async writerClient(): Promise<pg.Client> {
+    if (this.writer !== null) return this.writer;
+    const client = new pg.Client(this.connection());
+    // A broken writer is replaced by the next batch; the batch in flight fails on its own.
+    client.on('error', () => this.dropWriter(client));
+    await client.connect();
+    this.writer = client;
+    this.writerSync = null;
+    return client;
+  }
+
+  private dropWriter(client: pg.Client): void {
+    if (this.writer === client) this.writer = null;
+    client.end().catch(() => {});
+  }
+
+  private connection(): pg.ClientConfig {
+    return { connectionString: this.options.url, types: TYPES, application_name: 'gearhq' };
+  }
+
+  private db(): pg.Pool {
+    if (this.pool === null) throw new Error('the postgres store is not open');
+    return this.pool;
+  }
+}
+
+function isActiveUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err.code === UNIQUE_VIOLATION && err.constraint === ACTIVE_UNIQUE_INDEX;
+}

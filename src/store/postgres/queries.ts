@@ -1,0 +1,183 @@
+/**
+ * Every statement the PostgreSQL driver runs, one named (prepared) query per operation. Batches
+ * travel as column arrays through `unnest`, so a batch of any size is one fixed, prepared
+ * statement per kind of change.
+ */
+import type pg from 'pg';
+import { JOB_STATES, type JobRecord, type StoredJob, type StoredState } from '../store.js';
+
+export const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
+export const QUEUED = STATE_CODE.get('queued')!;
+export const RUNNING = STATE_CODE.get('running')!;
+/** Codes above this are finished states. */
+export const LAST_ACTIVE = RUNNING;
+
+type Named = Required<Pick<pg.QueryConfig, 'name' | 'text'>>;
+const q = (name: string, text: string): Named => ({ name, text });
+
+const JOB_COLUMNS = `id, handle, fn, uniq, priority, background, reducer, state, payload, payload_size,
+  submitted_at, due_at, submitter, started_at, finished_at, attempts, retries, worker, numerator,
+  denominator, result, result_size, error, outcome, warnings, data_chunks`;
+
+const ACTIVE_COLUMNS = 'id, handle, fn, uniq, payload, priority, background, reducer, state, due_at, submitted_at, attempts, retries';
+
+/** Column order of the insert arrays (see batch-plan.ts). */
+export const JOBS_INSERT = q('jobs_insert', `INSERT INTO jobs (${JOB_COLUMNS})
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::boolean[],
+    $7::text[], $8::smallint[], $9::bytea[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[],
+    $14::bigint[], $15::bigint[], $16::integer[], $17::integer[], $18::text[], $19::text[], $20::text[],
+    $21::bytea[], $22::bigint[], $23::bytea[], $24::text[], $25::integer[], $26::bigint[])`);
+
+/** One row per job; a null leaves the stored value, counters add up, background only turns on. */
+export const JOBS_UPDATE = q('jobs_update', `UPDATE jobs AS j SET
+    state = coalesce(d.state, j.state),
+    background = j.background OR d.pin,
+    started_at = coalesce(d.started_at, j.started_at),
+    finished_at = coalesce(d.finished_at, j.finished_at),
+    attempts = coalesce(d.attempts, j.attempts),
+    retries = coalesce(d.retries, j.retries),
+    worker = coalesce(d.worker, j.worker),
+    numerator = coalesce(d.numerator, j.numerator),
+    denominator = coalesce(d.denominator, j.denominator),
+    result = coalesce(d.result, j.result),
+    result_size = coalesce(d.result_size, j.result_size),
+    error = coalesce(d.error, j.error),
+    outcome = coalesce(d.outcome, j.outcome),
+    warnings = j.warnings + d.warnings,
+    data_chunks = j.data_chunks + d.data_chunks
+  FROM unnest($1::bigint[], $2::smallint[], $3::boolean[], $4::bigint[], $5::bigint[], $6::integer[],
+    $7::integer[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bytea[],
+    $14::text[], $15::integer[], $16::bigint[])
+    AS d(id, state, pin, started_at, finished_at, attempts, retries, worker, numerator, denominator,
+      result, result_size, error, outcome, warnings, data_chunks)
+  WHERE j.id = d.id`);
+
+export const EVENTS_INSERT = q('events_insert', `INSERT INTO job_events (job_id, at, type, detail)
+  SELECT job_id, at, type, detail
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e(job_id, at, type, detail, n)
+  ORDER BY n`);
+
+/** The handle counter only moves forward, whatever order batches from several nodes arrive in. */
+export const RAISE_NEXT_HANDLE = q('meta_raise_next_handle', `INSERT INTO meta (key, value) VALUES ('next_handle', $1)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value`);
+
+export const NEXT_HANDLE = q('meta_next_handle', `SELECT greatest(
+    coalesce((SELECT value FROM meta WHERE key = 'next_handle'), 1),
+    coalesce((SELECT max(id) FROM jobs), 0) + 1) AS n`);
+
+export const ACTIVE_UNIQUE_HOLDERS = q('jobs_active_unique_holders', `SELECT j.id, j.handle, j.fn, j.uniq
+  FROM jobs j JOIN unnest($1::text[], $2::text[]) AS p(fn, uniq) ON j.fn = p.fn AND j.uniq = p.uniq
+  WHERE j.state <= ${LAST_ACTIVE}`);
+
+export const LOAD_ACTIVE = q('jobs_load_active', `SELECT ${ACTIVE_COLUMNS} FROM jobs WHERE state <= ${LAST_ACTIVE} ORDER BY id`);
+
+export const FIND_BY_ID = q('jobs_find_by_id', `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 AND handle = $2`);
+
+export const FIND_BY_UNIQUE = q('jobs_find_by_unique', `SELECT ${JOB_COLUMNS} FROM jobs
+  WHERE uniq = $1 AND uniq <> '' ORDER BY id DESC LIMIT $2`);
+
+export const JOB_EVENTS = q('events_of_job', 'SELECT job_id, at, type, detail FROM job_events WHERE job_id = $1 ORDER BY seq');
+
+/** Which filters a listing uses, as bits: one prepared statement per combination. */
+export const LIST_FILTERS = [
+  { key: 'fn', sql: 'fn = $' },
+  { key: 'state', sql: 'state = $' },
+  { key: 'unique', sql: 'uniq = $' },
+  { key: 'since', sql: 'submitted_at >= $' },
+  { key: 'until', sql: 'submitted_at < $' },
+  { key: 'below', sql: 'id < $' },
+] as const;
+
+const listCache = new Map<number, Named>();
+
+/** The listing statement for a set of filters (bit i = LIST_FILTERS[i]); the limit comes last. */
+export function listJobsQuery(mask: number): Named {
+  let named = listCache.get(mask);
+  if (named === undefined) {
+    const where: string[] = [];
+    LIST_FILTERS.forEach((f, i) => { if (mask & (1 << i)) where.push(`${f.sql}${where.length + 1}`); });
+    named = q(`jobs_list_${mask}`, `SELECT ${JOB_COLUMNS} FROM jobs
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${where.length + 1}`);
+    listCache.set(mask, named);
+  }
+  return named;
+}
+
+/** Retention: finished jobs of one state and function past their cut-off, oldest first. */
+export const PRUNE_FN = q('jobs_prune_fn', `DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE state = $1 AND finished_at < $2 AND fn = $3 ORDER BY id LIMIT $4)
+  RETURNING id`);
+
+/** The same for every function without an override of its own. */
+export const PRUNE_DEFAULT = q('jobs_prune_default', `DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE state = $1 AND finished_at < $2 AND fn <> ALL($3::text[]) ORDER BY id LIMIT $4)
+  RETURNING id`);
+
+/** The cap: the oldest finished jobs beyond the newest $1, at most $2 of them. */
+export const PRUNE_CAP = q('jobs_prune_cap', `DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND id <= (
+      SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} ORDER BY id DESC OFFSET $1 LIMIT 1)
+    ORDER BY id LIMIT $2)
+  RETURNING id`);
+
+export const PRUNE_EVENTS = q('events_prune', 'DELETE FROM job_events WHERE job_id = ANY($1::bigint[])');
+
+/** Milliseconds since the epoch by the database's clock: in a cluster, the database decides what is due. */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
+/**
+ * Claims: lock up to $2 claimable jobs of the functions $1, skipping rows other claimers hold,
+ * and mark them running for worker $3.
+ */
+export const CLAIM_NEXT = q('jobs_claim_next', `WITH now AS (SELECT ${DB_NOW_MS} AS ms),
+  picked AS (
+    SELECT j.id FROM jobs j, now
+    WHERE j.fn = ANY($1::text[]) AND j.state <= ${QUEUED} AND (j.state = ${QUEUED} OR j.due_at <= now.ms)
+    ORDER BY j.priority, j.id
+    LIMIT $2
+    FOR UPDATE OF j SKIP LOCKED)
+  UPDATE jobs AS j SET state = ${RUNNING}, started_at = now.ms, attempts = j.attempts + 1, worker = $3
+  FROM picked, now
+  WHERE j.id = picked.id
+  RETURNING ${ACTIVE_COLUMNS.split(', ').map((c) => `j.${c}`).join(', ')}`);
+
+// ---- rows -----------------------------------------------------------------------------------
+
+export interface JobRow {
+  id: number; handle: string; fn: string; uniq: string; priority: 0 | 1 | 2; background: boolean;
+  reducer: string; state: number; payload: Buffer; payload_size: number; submitted_at: number;
+  due_at: number; submitter: string; started_at: number | null; finished_at: number | null;
+  attempts: number; retries: number; worker: string | null; numerator: string | null;
+  denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
+  outcome: string | null; warnings: number; data_chunks: number;
+}
+
+export type ActiveRow = Pick<JobRow, 'id' | 'handle' | 'fn' | 'uniq' | 'payload' | 'priority' | 'background' |
+  'reducer' | 'state' | 'due_at' | 'submitted_at' | 'attempts' | 'retries'>;
+
+export function toRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, priority: r.priority, background: r.background,
+    reducer: r.reducer, state: JOB_STATES[r.state]!, payload: r.payload, payloadSize: r.payload_size,
+    submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter, startedAt: r.started_at,
+    finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
+    numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
+    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
+  };
+}
+
+export function toStoredJob(r: ActiveRow): StoredJob {
+  return {
+    id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, payload: r.payload, priority: r.priority,
+    background: r.background, reducer: r.reducer, state: JOB_STATES[r.state]!, dueAt: r.due_at,
+    submittedAt: r.submitted_at, attempts: r.attempts, retries: r.retries,
+  };
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, and a batch must never fail over what a client sent: free text
+ * is stored with U+FFFD in place of NUL (payloads, results and error data are bytea and exact).
+ */
+export function pgText<T extends string | null>(s: T): T {
+  return (s !== null && s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s) as T;
+}
