@@ -1,6 +1,7 @@
 /**
  * Starts real servers for black-box tests: the built gearhq (dist/src/cli/main.js) or Debian's
  * gearmand 1.1.20, each on an ephemeral port, and waits until it answers the admin `version`.
+ * gearhq runs on its memory store unless a test asks for SQLite in a data directory of its own.
  * A missing gearmand fails loudly: `npm test` installs it first (scripts/ensure-peers.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,13 @@ export interface StartOptions {
   /** Extra command-line arguments, in each server's own syntax. */
   args?: string[];
   port?: number;
+  /**
+   * gearhq only: the job store. `memory` (the default here, so tests stay independent of the disk)
+   * or `sqlite`, which needs `dataDir` and keeps its file there across restarts.
+   */
+  store?: 'memory' | 'sqlite';
+  /** gearhq with `store: 'sqlite'`: the directory holding the SQLite file. */
+  dataDir?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,9 +62,12 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   if (kind === 'gearhq') {
     if (!existsSync(GEARHQ_MAIN)) throw new Error(`${GEARHQ_MAIN} is missing: run npm run build`);
     cmd = process.execPath;
-    argv = [GEARHQ_MAIN, 'serve', '-p', String(port), '-L', host, '--store', 'memory',
+    argv = [GEARHQ_MAIN, 'serve', '-p', String(port), '-L', host, ...storeArgs(opts),
       '--http-port', '0', ...(opts.args ?? [])];
   } else {
+    if (opts.store !== undefined || opts.dataDir !== undefined) {
+      throw new Error('store and dataDir are gearhq options; pass gearmand queue flags in args');
+    }
     if (!existsSync(GEARMAND_BIN)) {
       throw new Error(`${GEARMAND_BIN} is missing: apt-get install -y gearman-job-server`);
     }
@@ -88,6 +99,16 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
     throw e;
   }
   return server;
+}
+
+function storeArgs(opts: StartOptions): string[] {
+  const store = opts.store ?? 'memory';
+  if (store === 'memory') {
+    if (opts.dataDir !== undefined) throw new Error('dataDir needs store: \'sqlite\'');
+    return ['--store', 'memory'];
+  }
+  if (opts.dataDir === undefined) throw new Error('store: \'sqlite\' needs a dataDir (a temp directory)');
+  return ['--store', 'sqlite', '--data-dir', opts.dataDir];
 }
 
 async function waitUntilAnswering(host: string, port: number, child: ChildProcess,
