@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   SERVER_KINDS, peerEnv, phpClient, phpWorker, clientResult, readJobLog, releaseHeldJobs,
-  waitForLoggedJobs, waitForStatus, statusTable, b64,
+  waitForLoggedJobs, waitForStatus, statusTable, waitFor, uniqueStatus, b64, type Step,
 } from '../support/peers.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -143,6 +143,26 @@ for (const kind of SERVER_KINDS) {
       assert.equal(b64(sentinel.result), 'sentinel');
       assert.deepEqual(readJobLog(log).map((j) => [j.unique, j.data?.toString()]),
         [['shared-unique', 'from-a'], ['other', 'sentinel']]);
+    });
+
+    test('two concurrent doNormal calls with the same unique: one execution, both get the result', { timeout: 20000 }, async (t) => {
+      const env = await peerEnv(t, kind);
+      const call = (data: string): Step => ({ op: 'do', method: 'doNormal', fn: 'rev', data, unique: 'same-call' });
+      const a = phpClient(env, [call('first')]);
+      await waitFor('client a waiting', async () => ((await uniqueStatus(env.server, 'same-call')).clients === 1 ? true : undefined));
+      const b = phpClient(env, [call('second')]);
+      await waitFor('both clients waiting on one job', async () => {
+        const st = await uniqueStatus(env.server, 'same-call');
+        return st.clients === 2 ? st : undefined;
+      });
+      const log = join(env.dir, 'jobs');
+      phpWorker(env, { count: 0, log, functions: ['rev'] });
+      const [ra] = await clientResult(a);
+      const [rb] = await clientResult(b);
+      assert.deepEqual(ra, { rc: GEARMAN_SUCCESS, result: Buffer.from('tsrif').toString('base64') });
+      assert.deepEqual(rb, ra, 'the second caller gets the first job\'s result');
+      await waitForStatus(env.server, 'rev', (s) => s.total === 0, 'nothing left');
+      assert.deepEqual(readJobLog(log).map((j) => j.data?.toString()), ['first'], 'the worker ran one job');
     });
 
     test('jobStatusByUniqueKey follows a job by its unique; ping is echoed', { timeout: 20000 }, async (t) => {

@@ -313,6 +313,43 @@ export function adminCommand(server: RunningServer, line: string, timeoutMs = 30
   });
 }
 
+export interface UniqueStatus { known: boolean; running: boolean; numerator: string; denominator: string; clients: number }
+
+/** GET_STATUS_UNIQUE over a raw connection: the only way to see how many clients wait on a job. */
+export function uniqueStatus(server: RunningServer, unique: string, timeoutMs = 3000): Promise<UniqueStatus> {
+  const GET_STATUS_UNIQUE = 41;
+  const STATUS_RES_UNIQUE = 42;
+  return new Promise((resolve, reject) => {
+    const s = connect(server.port, server.host);
+    let buf = Buffer.alloc(0);
+    const fail = (e: Error): void => { clearTimeout(timer); s.destroy(); reject(e); };
+    const timer = setTimeout(() => fail(new Error(`GET_STATUS_UNIQUE ${unique}: no reply in ${timeoutMs} ms`)), timeoutMs);
+    s.on('error', fail);
+    s.on('connect', () => {
+      const body = Buffer.from(unique);
+      const header = Buffer.alloc(12);
+      header.write('\0REQ', 0, 'latin1');
+      header.writeUInt32BE(GET_STATUS_UNIQUE, 4);
+      header.writeUInt32BE(body.length, 8);
+      s.write(Buffer.concat([header, body]));
+    });
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 12 || buf.length < 12 + buf.readUInt32BE(8)) return;
+      const type = buf.readUInt32BE(4);
+      const args = buf.subarray(12, 12 + buf.readUInt32BE(8)).toString('latin1').split('\0');
+      if (type !== STATUS_RES_UNIQUE || args.length !== 6) {
+        fail(new Error(`GET_STATUS_UNIQUE ${unique}: got packet ${type} ${JSON.stringify(args)}`));
+        return;
+      }
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ known: args[1] === '1', running: args[2] === '1', numerator: args[3]!, denominator: args[4]!,
+        clients: Number(args[5]) });
+    });
+  });
+}
+
 export interface FunctionStatus { total: number; running: number; workers: number }
 
 /** The admin `status` table by function name. */
