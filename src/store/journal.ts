@@ -160,11 +160,11 @@ export class Journal {
     try {
       result = this.store.commit(batch);
     } catch (e) {
-      this.failed(batchNo, inserted, e as Error);
+      this.failed(batchNo, batch, inserted, e as Error);
       return;
     }
     if (result instanceof Promise) {
-      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, inserted, e))
+      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, batch, inserted, e))
         .finally(() => {
           this.inFlight = null;
           if (this.commitAfterFlight || this.urgent) {
@@ -201,11 +201,26 @@ export class Journal {
     for (const l of this.listeners) l(batchNo, null);
   }
 
-  private failed(batchNo: number, inserted: Job[], error: Error): void {
+  private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error): void {
     if (this.lastError === null) this.log.error({ err: error }, 'store commit failed; refusing new background jobs');
     this.lastError = error;
-    // Nothing of the batch was stored: withdraw the jobs whose acknowledgement was waiting on it.
-    for (const job of inserted) if (job.background) this.engine.discard(job);
+    // Nothing of the batch was stored: withdraw the jobs whose acknowledgement was waiting on it...
+    const withdrawn = new Set<number>();
+    for (const job of inserted) {
+      if (!job.background) continue;
+      this.engine.discard(job);
+      if (!job.isActive) withdrawn.add(job.id);
+    }
+    // ...and keep every other change (results of jobs already on record, foreground records) for
+    // the next batch, so the record catches up once the store takes writes again.
+    const newer = this.deltas;
+    this.deltas = new Map();
+    for (const d of batch.deltas) if (!withdrawn.has(d.id)) this.deltas.set(d.id, d);
+    for (const [id, d] of newer) {
+      const older = this.deltas.get(id);
+      this.deltas.set(id, older === undefined ? d : mergeDeltas(older, d));
+    }
+    this.events = batch.events.filter((e) => !withdrawn.has(e.jobId)).concat(this.events);
     for (const l of this.listeners) l(batchNo, error);
   }
 
@@ -252,6 +267,18 @@ export class Journal {
     }
     return d;
   }
+}
+
+/** One delta with the changes of `older` and then `newer`, as if both had happened in one batch. */
+function mergeDeltas(older: JobDelta, newer: JobDelta): JobDelta {
+  const merged = { ...older };
+  for (const key of Object.keys(newer) as (keyof JobDelta)[]) {
+    const v = newer[key];
+    if (key === 'warnings' || key === 'dataChunks') merged[key] = older[key] + newer[key];
+    else if (key === 'pinBackground') merged.pinBackground = older.pinBackground || newer.pinBackground;
+    else if (v !== null) (merged as Record<string, unknown>)[key] = v;
+  }
+  return merged;
 }
 
 function workerName(s: Session): string {

@@ -170,3 +170,24 @@ test('journal: with an asynchronous store one commit runs at a time and the next
   await t.journal.drain();
   assert.deepEqual(t.settled.map(([b]) => b), [1, 2]);
 });
+
+test('journal: changes refused with a batch are kept and stored with the next one that succeeds', async () => {
+  const t = setup();
+  const w = t.worker(['f']);
+  const stored = t.submit(t.session(), 'f', { background: true, payload: 'on record' });
+  t.journal.commitIfUrgent();
+  // The disk fills up: the completion of a job already on record and a new submission are refused.
+  t.store.refuse = new Error('database or disk is full');
+  t.engine.grab(w);
+  t.engine.workComplete(w, stored.handle, Buffer.from('done'));
+  const refused = t.submit(t.session(), 'f', { background: true, payload: 'refused' });
+  t.journal.commitIfUrgent();
+  assert.equal(t.engine.status(refused.handle).known, false);
+  // Space returns: the next commit carries the completion; the refused job never reaches the store.
+  t.store.refuse = null;
+  t.journal.commit();
+  const rec = (await t.store.findJob(stored.handle))!;
+  assert.equal(rec.state, 'completed');
+  assert.equal(rec.result!.toString(), 'done');
+  assert.equal(await t.store.findJob(refused.handle), null);
+});
