@@ -21,6 +21,8 @@ export interface RunRecord {
   retries: number;
   /** True if even the last attempt saw more than --max-other cores of other load. */
   disturbed: boolean;
+  /** Event-loop delay gearhq logged at stop (whole life of the server, incl. warm-up). */
+  loopDelay: { p99Ms: number; maxMs: number } | null;
 }
 
 export interface MachineFacts {
@@ -30,6 +32,7 @@ export interface MachineFacts {
   kernel: string;
   node: string;
   gearmand: string;
+  gearmandCommand: string;
   loadAvgStart: string;
   loadAvgEnd: string;
   rounds: number;
@@ -216,7 +219,7 @@ export function markdownReport(
   md.push(`- nproc: ${facts.nproc} (${facts.cpuModel})`);
   md.push(`- kernel: ${facts.kernel}`);
   md.push(`- node: ${facts.node}`);
-  md.push(`- gearmand: ${facts.gearmand}, run as \`gearmand -t 1\``);
+  md.push(`- gearmand: ${facts.gearmand}, run as \`${facts.gearmandCommand}\``);
   md.push(`- gearhq: ${facts.gearhqBuild}, run with \`--store memory\``);
   md.push(`- load average (1/5/15 min) at start: ${facts.loadAvgStart}; at end: ${facts.loadAvgEnd}`);
   md.push(`- rounds: ${facts.rounds}, servers alternated run by run, a fresh server for every run`);
@@ -241,6 +244,16 @@ export function markdownReport(
     for (const v of verdicts) md.push(`- ${v}`);
     md.push('');
   }
+  if (!facts.gearmandCommand.includes('hashtable-buckets')) {
+    md.push('## Note on gearmand\'s configuration', '');
+    md.push(
+      'gearmand runs with its default `--hashtable-buckets=991` (the buckets of its job hash tables). Its ' +
+        'per-job cost grows with the number of queued jobs, so with 100k jobs queued `bg-submit` and `drain` ' +
+        'measure that too; with more buckets gearmand is several times faster there. See README.md ' +
+        '("Reading the figures") and `--gearmand-arg`.',
+      '',
+    );
+  }
   md.push('## Scenarios', '');
   for (const s of summaries) md.push(`- **${s.scenario.id}**: ${s.scenario.description}`);
   md.push('');
@@ -251,6 +264,17 @@ export function markdownReport(
     for (const name of servers) {
       const v = drain.servers[name];
       if (v) md.push(`- ${name}: ${fmtInt(v.rssPerQueuedJobB)} B/job`);
+    }
+    md.push('');
+  }
+  const withLoop = summaries.filter((s) => records.some((r) => r.scenario === s.scenario.id && r.loopDelay));
+  if (withLoop.length) {
+    md.push('## gearhq event-loop delay', '');
+    md.push('As logged by gearhq when it stopped (its whole life: warm-up and the measured run); medians over rounds.', '');
+    md.push(mdRow(['scenario', 'loop delay p99 ms', 'loop delay max ms']), mdRow(['---', '---:', '---:']));
+    for (const s of withLoop) {
+      const mine = records.filter((r) => r.scenario === s.scenario.id && r.ok && r.loopDelay);
+      md.push(mdRow([s.scenario.id, fmt(med(mine, (r) => r.loopDelay?.p99Ms), 2), fmt(med(mine, (r) => r.loopDelay?.maxMs), 2)]));
     }
     md.push('');
   }

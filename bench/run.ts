@@ -45,6 +45,7 @@ interface Options {
   live: boolean;
   /** Where dist/src/cli/main.js is taken from (set in main). */
   gearhqRoot: string;
+  gearmandExtra: string[];
 }
 
 function usage(msg?: string): never {
@@ -53,13 +54,14 @@ function usage(msg?: string): never {
     'usage: node dist/bench/run.js [--rounds N] [--scenario NAME]... [--only gearmand|gearhq]\n' +
       '                            [--scale F] [--timeout S] [--out FILE] [--no-write]\n' +
       '                            [--max-other CORES] [--retries N] [--quiet-wait S] [--no-warmup] [--live]\n' +
+      '                            [--gearmand-arg ARG]...\n' +
       '  scenarios: bg-submit, drain, fg-echo (= fg-echo-100B + fg-echo-10KiB), fg-echo-100B, fg-echo-10KiB\n',
   );
   process.exit(2);
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30, live: false, gearhqRoot: REPO };
+  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30, live: false, gearhqRoot: REPO, gearmandExtra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -77,6 +79,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--retries') o.retries = Number(next());
     else if (a === '--no-warmup') o.warmup = false;
     else if (a === '--live') o.live = true;
+    else if (a === '--gearmand-arg') o.gearmandExtra.push(next());
     else if (a === '--quiet-wait') o.quietWaitS = Number(next());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
@@ -130,11 +133,12 @@ async function runOnce(
     serverCpuWholeRunS: null,
     retries: 0,
     disturbed: false,
+    loopDelay: null,
   };
   let srv: RunningServer;
   try {
     // cwd is git-ignored, so nothing a server writes to its working directory lands in the repository.
-    srv = await startServer(server, { gearhqRoot: o.gearhqRoot, cwd: path.join(REPO, 'bench/bin') });
+    srv = await startServer(server, { gearhqRoot: o.gearhqRoot, cwd: path.join(REPO, 'bench/bin'), gearmandExtra: o.gearmandExtra });
   } catch (err) {
     rec.error = `start failed: ${(err as Error).message}`;
     return rec;
@@ -195,7 +199,24 @@ async function runOnce(
     await stopServer(srv);
     running.delete(srv);
   }
+  rec.loopDelay = loopDelayAtStop(srv.output());
   return rec;
+}
+
+/** gearhq logs its event-loop delay (p99 and max over its life) when it stops; null if absent. */
+function loopDelayAtStop(output: string): { p99Ms: number; maxMs: number } | null {
+  for (const line of output.split('\n').reverse()) {
+    if (!line.includes('loopDelayP99Ms')) continue;
+    try {
+      const o = JSON.parse(line) as { loopDelayP99Ms?: unknown; loopDelayMaxMs?: unknown };
+      if (typeof o.loopDelayP99Ms === 'number' && typeof o.loopDelayMaxMs === 'number') {
+        return { p99Ms: o.loopDelayP99Ms, maxMs: o.loopDelayMaxMs };
+      }
+    } catch {
+      /* not a JSON log line */
+    }
+  }
+  return null;
 }
 
 function describe(rec: RunRecord): string {
@@ -205,7 +226,8 @@ function describe(rec: RunRecord): string {
   const lat = r.p99_ms !== undefined ? ` p50 ${r.p50_ms!.toFixed(2)} ms p99 ${r.p99_ms.toFixed(2)} ms` : '';
   const cpu = r.server_cpu_s_per_100k === null ? '?' : r.server_cpu_s_per_100k.toFixed(2);
   const rss = rec.peakRssKb === null ? '?' : (rec.peakRssKb / 1024).toFixed(0);
-  return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} other ${r.other_cpu_share === null ? '?' : r.other_cpu_share.toFixed(2)} cores`;
+  const loop = rec.loopDelay ? ` loop p99/max ${rec.loopDelay.p99Ms}/${rec.loopDelay.maxMs} ms` : '';
+  return `${head} ${Math.round(r.jobs_per_s).toLocaleString('en-US').padStart(9)} jobs/s${lat} cpu ${cpu} s/100k rss ${rss} MiB loadgen ${r.gen_cpu_share.toFixed(2)} other ${r.other_cpu_share === null ? '?' : r.other_cpu_share.toFixed(2)} cores${loop}`;
 }
 
 /** Which gearhq code ran: the last commit touching src/, and whether src/ differed from it. */
@@ -248,6 +270,7 @@ async function main(): Promise<void> {
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     gearmand: gearmandVersion(),
+    gearmandCommand: ['gearmand -t 1', ...o.gearmandExtra].join(' '),
     loadAvgStart: loadAverage(),
     rounds: o.rounds,
     maxOther: o.maxOther,

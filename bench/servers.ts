@@ -22,21 +22,30 @@ export interface RunningServer {
   exitDescription(): string;
 }
 
+export interface ServerPlace {
+  /** Holds dist/src/cli/main.js: the repository root, or a snapshot of the build (snapshotGearhq). */
+  gearhqRoot: string;
+  /** Working directory of the server process. */
+  cwd: string;
+  /** Extra gearmand arguments (--gearmand-arg). */
+  gearmandExtra: string[];
+}
+
 /**
  * The command line for one server on `port`. `gearhqRoot` holds `dist/src/cli/main.js` (the
  * repository root, or a snapshot of the build; see snapshotGearhq).
  */
-export function serverCommand(name: ServerName, port: number, gearhqRoot: string): { cmd: string; args: string[] } {
+export function serverCommand(name: ServerName, port: number, where: ServerPlace): { cmd: string; args: string[] } {
   if (name === 'gearmand') {
     return {
       cmd: GEARMAND_BIN,
-      args: ['-t', '1', '-p', String(port), '-L', '127.0.0.1', '--log-file', 'stderr', '--verbose', 'ERROR'],
+      args: ['-t', '1', '-p', String(port), '-L', '127.0.0.1', '--log-file', 'stderr', '--verbose', 'ERROR', ...where.gearmandExtra],
     };
   }
   return {
     cmd: process.execPath,
     args: [
-      gearhqEntry(gearhqRoot),
+      gearhqEntry(where.gearhqRoot),
       'serve',
       '-p',
       String(port),
@@ -100,13 +109,9 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server and waits until its Gearman port accepts connections. */
-export async function startServer(
-  name: ServerName,
-  where: { gearhqRoot: string; cwd: string },
-  readyTimeoutMs = 15000,
-): Promise<RunningServer> {
+export async function startServer(name: ServerName, where: ServerPlace, readyTimeoutMs = 15000): Promise<RunningServer> {
   const port = await freePort();
-  const { cmd, args } = serverCommand(name, port, where.gearhqRoot);
+  const { cmd, args } = serverCommand(name, port, where);
   const cwd = where.cwd;
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
