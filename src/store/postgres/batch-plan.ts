@@ -7,6 +7,7 @@
  *   3. updates of jobs inserted earlier in this same batch (the journal collapses those into the
  *      insert, so this is for callers that do not), then the events.
  * Two updates of one job in a batch go in successive rounds, in batch order.
+ * When the order cannot matter (`joinable`), all of it may run as one statement.
  */
 import type { CommitBatch, JobDelta } from '../store.js';
 import { pgText, STATE_CODE } from './queries.js';
@@ -18,6 +19,11 @@ export interface BatchPlan {
   activeUniques: { id: number; fn: string; unique: string }[];
   after: unknown[][][];
   events: unknown[][] | null;
+  /**
+   * True when one statement may apply everything: at most one round of updates, none of them to
+   * jobs inserted in this batch, and no insert taking a unique that an update might free.
+   */
+  joinable: boolean;
 }
 
 const INSERT_COLUMNS = 26;
@@ -58,7 +64,9 @@ export function planBatch(batch: CommitBatch): BatchPlan {
       events[3]!.push(pgText(e.detail));
     }
   }
-  return { before: before.rounds, inserts: ins, activeUniques, after: after.rounds, events };
+  const joinable = after.rounds.length === 0 &&
+    (before.rounds.length === 0 || (before.rounds.length === 1 && activeUniques.length === 0));
+  return { before: before.rounds, inserts: ins, activeUniques, after: after.rounds, events, joinable };
 }
 
 class UpdateRounds {

@@ -60,13 +60,14 @@ const MIGRATION_LOCK = 0x6765_6172;
 
 /** Brings the schema up to date; safe when several processes start at once. */
 export async function migrate(client: pg.ClientBase): Promise<void> {
-  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`).catch(ignoreConcurrentCreate);
   await client.query('BEGIN');
   try {
+    // Everything below, even creating the bookkeeping table, happens under one lock.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
     const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     const current = Number(rows[0]?.v ?? 0);
     if (current > MIGRATIONS.length) {
@@ -81,11 +82,6 @@ export async function migrate(client: pg.ClientBase): Promise<void> {
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   }
-}
-
-/** Two processes creating the bookkeeping table at once: one of them loses, harmlessly. */
-function ignoreConcurrentCreate(e: { code?: string }): void {
-  if (e.code !== '23505' && e.code !== '42P07') throw e;
 }
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

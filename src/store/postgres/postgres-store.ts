@@ -1,8 +1,8 @@
 /**
  * The shared store: PostgreSQL, built for several gearhq processes on one database.
  *
- * - Writes go through one connection, one transaction per batch, batches strictly in the order
- *   they were committed (a later batch may update a job an earlier one inserted). Batches that
+ * - Batches are written one at a time, strictly in commit order (a later batch may update a job
+ *   an earlier one inserted), each as one transaction — usually a single statement. Batches that
  *   carry background acknowledgements wait for the WAL flush (`synchronous_commit = on`); the
  *   rest, and every batch with `durability: 'os'`, commit without waiting for it: they survive a
  *   gearhq crash, and a crash of PostgreSQL itself at worst re-runs jobs (at-least-once).
@@ -25,10 +25,11 @@ import { UniqueConflictError } from '../unique-conflict.js';
 import { planBatch, type BatchPlan } from './batch-plan.js';
 import { migrate } from './migrations.js';
 import {
-  ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, EVENTS_INSERT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, JOBS_INSERT,
-  JOBS_UPDATE, LIST_FILTERS, listJobsQuery, LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT,
-  PRUNE_EVENTS, PRUNE_FN, RAISE_NEXT_HANDLE, STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
+  ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, listJobsQuery,
+  LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, STATE_CODE, toRecord,
+  toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
+import { writeQuery } from './write-statements.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL `pg` accepts). */
@@ -53,9 +54,7 @@ const ACTIVE_UNIQUE_INDEX = 'jobs_active_unique';
 export class PostgresStore implements Store, JobClaims {
   readonly name = 'postgres';
   readonly capabilities: ClaimCapabilities = { durable: true, multiNode: true, claims: true };
-  private writer: pg.Client | null = null;
-  /** The writer's current synchronous_commit, so it is only sent when it changes. */
-  private writerSync: boolean | null = null;
+  private readonly writers: { durable: pg.Client | null; lazy: pg.Client | null } = { durable: null, lazy: null };
   private pool: pg.Pool | null = null;
   /** Batches run one after another, in commit order. */
   private tail: Promise<void> = Promise.resolve();
@@ -66,8 +65,7 @@ export class PostgresStore implements Store, JobClaims {
   constructor(private readonly options: PostgresStoreOptions) {}
 
   async open(): Promise<void> {
-    const writer = await this.writerClient();
-    await migrate(writer);
+    await migrate(await this.writerClient(this.options.durability === 'fsync'));
     const pool = new pg.Pool({ ...this.connection(), max: this.options.poolSize ?? 4 });
     // An idle pooled connection that breaks is replaced on next use; nothing to do here.
     pool.on('error', () => {});
@@ -175,11 +173,12 @@ export class PostgresStore implements Store, JobClaims {
     if (this.closed) return;
     this.closed = true;
     await this.tail;
-    const writer = this.writer;
+    const { durable, lazy } = this.writers;
     const pool = this.pool;
-    this.writer = null;
+    this.writers.durable = this.writers.lazy = null;
     this.pool = null;
-    await writer?.end().catch(() => {});
+    await durable?.end().catch(() => {});
+    await lazy?.end().catch(() => {});
     await pool?.end().catch(() => {});
   }
 
@@ -188,26 +187,27 @@ export class PostgresStore implements Store, JobClaims {
   private async write(batch: CommitBatch): Promise<void> {
     if (this.closed) throw new Error('the postgres store is closed');
     const plan = planBatch(batch);
-    const client = await this.writerClient();
-    const sync = batch.sync && this.options.durability === 'fsync';
+    const meta = batch.nextHandle > this.handleStored ? batch.nextHandle : null;
+    const client = await this.writerClient(batch.sync && this.options.durability === 'fsync');
     try {
-      if (sync !== this.writerSync) {
-        await client.query(`SET synchronous_commit TO ${sync ? 'on' : 'off'}`);
-        this.writerSync = sync;
+      if (plan.joinable) {
+        // One statement is its own transaction: a single round trip.
+        const all = writeQuery({ update: plan.before[0] ?? null, insert: plan.inserts, events: plan.events, meta });
+        if (all !== null) await client.query(all);
+      } else {
+        await client.query('BEGIN');
+        for (const update of plan.before) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
+        const rest = writeQuery({ update: null, insert: plan.inserts, events: plan.events, meta });
+        if (rest !== null) await client.query(rest);
+        for (const update of plan.after) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
+        await client.query('COMMIT');
       }
-      await client.query('BEGIN');
-      for (const values of plan.before) await client.query({ ...JOBS_UPDATE, values });
-      if (plan.inserts !== null) await client.query({ ...JOBS_INSERT, values: plan.inserts });
-      for (const values of plan.after) await client.query({ ...JOBS_UPDATE, values });
-      if (plan.events !== null) await client.query({ ...EVENTS_INSERT, values: plan.events });
-      if (batch.nextHandle > this.handleStored) await client.query({ ...RAISE_NEXT_HANDLE, values: [batch.nextHandle] });
-      await client.query('COMMIT');
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => this.dropWriter(client));
+      if (!plan.joinable) await client.query('ROLLBACK').catch(() => this.dropWriter(client));
       if (isActiveUniqueViolation(e)) throw await this.describeConflict(plan, e as Error);
       throw e;
     }
-    if (batch.nextHandle > this.handleStored) this.handleStored = batch.nextHandle;
+    if (meta !== null) this.handleStored = meta;
   }
 
   /** Names the jobs behind a unique violation: which insert, and which active job holds the pair. */
@@ -236,19 +236,27 @@ export class PostgresStore implements Store, JobClaims {
     }
   }
 
-  private async writerClient(): Promise<pg.Client> {
-    if (this.writer !== null) return this.writer;
+  /**
+   * The connection for a batch: one that waits for the WAL flush at commit, or one that does
+   * not. Batches still run one at a time, so their order holds across the two; and a flush
+   * covers every commit before it, so a durable batch also makes earlier lazy ones durable.
+   */
+  private async writerClient(durable: boolean): Promise<pg.Client> {
+    const slot = durable ? 'durable' : 'lazy';
+    const existing = this.writers[slot];
+    if (existing !== null) return existing;
     const client = new pg.Client(this.connection());
     // A broken writer is replaced by the next batch; the batch in flight fails on its own.
     client.on('error', () => this.dropWriter(client));
     await client.connect();
-    this.writer = client;
-    this.writerSync = null;
+    if (!durable) await client.query('SET synchronous_commit TO off');
+    this.writers[slot] = client;
     return client;
   }
 
   private dropWriter(client: pg.Client): void {
-    if (this.writer === client) this.writer = null;
+    if (this.writers.durable === client) this.writers.durable = null;
+    if (this.writers.lazy === client) this.writers.lazy = null;
     client.end().catch(() => {});
   }
 

@@ -1,7 +1,6 @@
 /**
- * Every statement the PostgreSQL driver runs, one named (prepared) query per operation. Batches
- * travel as column arrays through `unnest`, so a batch of any size is one fixed, prepared
- * statement per kind of change.
+ * The PostgreSQL driver's reads, upkeep and claims, one named (prepared) query per operation,
+ * and the row conversions. The batch writes are in write-statements.ts.
  */
 import type pg from 'pg';
 import { JOB_STATES, type JobRecord, type StoredJob, type StoredState } from '../store.js';
@@ -12,54 +11,14 @@ export const RUNNING = STATE_CODE.get('running')!;
 /** Codes above this are finished states. */
 export const LAST_ACTIVE = RUNNING;
 
-type Named = Required<Pick<pg.QueryConfig, 'name' | 'text'>>;
+export type Named = Required<Pick<pg.QueryConfig, 'name' | 'text'>>;
 const q = (name: string, text: string): Named => ({ name, text });
 
-const JOB_COLUMNS = `id, handle, fn, uniq, priority, background, reducer, state, payload, payload_size,
+export const JOB_COLUMNS = `id, handle, fn, uniq, priority, background, reducer, state, payload, payload_size,
   submitted_at, due_at, submitter, started_at, finished_at, attempts, retries, worker, numerator,
   denominator, result, result_size, error, outcome, warnings, data_chunks`;
 
 const ACTIVE_COLUMNS = 'id, handle, fn, uniq, payload, priority, background, reducer, state, due_at, submitted_at, attempts, retries';
-
-/** Column order of the insert arrays (see batch-plan.ts). */
-export const JOBS_INSERT = q('jobs_insert', `INSERT INTO jobs (${JOB_COLUMNS})
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::boolean[],
-    $7::text[], $8::smallint[], $9::bytea[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[],
-    $14::bigint[], $15::bigint[], $16::integer[], $17::integer[], $18::text[], $19::text[], $20::text[],
-    $21::bytea[], $22::bigint[], $23::bytea[], $24::text[], $25::integer[], $26::bigint[])`);
-
-/** One row per job; a null leaves the stored value, counters add up, background only turns on. */
-export const JOBS_UPDATE = q('jobs_update', `UPDATE jobs AS j SET
-    state = coalesce(d.state, j.state),
-    background = j.background OR d.pin,
-    started_at = coalesce(d.started_at, j.started_at),
-    finished_at = coalesce(d.finished_at, j.finished_at),
-    attempts = coalesce(d.attempts, j.attempts),
-    retries = coalesce(d.retries, j.retries),
-    worker = coalesce(d.worker, j.worker),
-    numerator = coalesce(d.numerator, j.numerator),
-    denominator = coalesce(d.denominator, j.denominator),
-    result = coalesce(d.result, j.result),
-    result_size = coalesce(d.result_size, j.result_size),
-    error = coalesce(d.error, j.error),
-    outcome = coalesce(d.outcome, j.outcome),
-    warnings = j.warnings + d.warnings,
-    data_chunks = j.data_chunks + d.data_chunks
-  FROM unnest($1::bigint[], $2::smallint[], $3::boolean[], $4::bigint[], $5::bigint[], $6::integer[],
-    $7::integer[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bytea[],
-    $14::text[], $15::integer[], $16::bigint[])
-    AS d(id, state, pin, started_at, finished_at, attempts, retries, worker, numerator, denominator,
-      result, result_size, error, outcome, warnings, data_chunks)
-  WHERE j.id = d.id`);
-
-export const EVENTS_INSERT = q('events_insert', `INSERT INTO job_events (job_id, at, type, detail)
-  SELECT job_id, at, type, detail
-  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e(job_id, at, type, detail, n)
-  ORDER BY n`);
-
-/** The handle counter only moves forward, whatever order batches from several nodes arrive in. */
-export const RAISE_NEXT_HANDLE = q('meta_raise_next_handle', `INSERT INTO meta (key, value) VALUES ('next_handle', $1)
-  ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value`);
 
 export const NEXT_HANDLE = q('meta_next_handle', `SELECT greatest(
     coalesce((SELECT value FROM meta WHERE key = 'next_handle'), 1),
