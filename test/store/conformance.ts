@@ -207,6 +207,24 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     if (again.capabilities.durable) assert.deepEqual(ids(await again.loadActive()), [2, 3]);
   });
 
+  it('commit: deltas of one batch apply in order, also several for one job', async ({ store }) => {
+    // The journal collapses each job into one delta; a store still honours order if it does not.
+    await commit(store, batch([inserted(newJob(1, { unique: 'a' }))]));
+    await commit(store, batch([
+      inserted(newJob(2, { unique: 'b' })),
+      delta(2, { state: 'running', startedAt: T0 + 1, attempts: 1, warnings: 1 }),
+      delta(1, { state: 'running', startedAt: T0 + 2, attempts: 1 }),
+      delta(2, { state: 'completed', finishedAt: T0 + 3, warnings: 2 }),
+      delta(1, { state: 'failed', finishedAt: T0 + 4, outcome: 'fail' }),
+      inserted(newJob(3, { unique: 'a' })),
+    ]));
+    const two = (await store.findJob('H:test:2'))!;
+    assert.deepEqual([two.state, two.startedAt, two.finishedAt, two.attempts, two.warnings], ['completed', T0 + 1, T0 + 3, 1, 3]);
+    const one = (await store.findJob('H:test:1'))!;
+    assert.deepEqual([one.state, one.startedAt, one.finishedAt, one.outcome], ['failed', T0 + 2, T0 + 4, 'fail']);
+    assert.deepEqual(ids(await store.loadActive()), [3]);
+  });
+
   it('commit: an update for a job the store does not hold changes nothing and does not fail', async ({ store }) => {
     await commit(store, batch([delta(42, { state: 'completed', finishedAt: T0 })]));
     assert.equal(await store.findJob('H:test:42'), null);
