@@ -121,3 +121,13 @@ test('postgres: the store goes on working after the database drops its connectio
   }
   assert.ok(active.includes(1), `job 1 is still there (${active})`);
 });
+
+test('postgres: an unreachable database fails open() with the URL, never the password', async () => {
+  const store = new PostgresStore({ url: 'postgres://gearhq:s3cret@127.0.0.1:1/nowhere', durability: 'fsync' });
+  await assert.rejects(store.open(), (e: Error) => {
+    assert.match(e.message, /cannot connect to PostgreSQL at postgres:\/\/gearhq:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+    assert.doesNotMatch(e.message, /s3cret/);
+    return true;
+  });
+  await store.close();
+});

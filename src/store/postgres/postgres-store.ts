@@ -65,7 +65,13 @@ export class PostgresStore implements Store, JobClaims {
   constructor(private readonly options: PostgresStoreOptions) {}
 
   async open(): Promise<void> {
-    await migrate(await this.writerClient(this.options.durability === 'fsync'));
+    let first: pg.Client;
+    try {
+      first = await this.writerClient(this.options.durability === 'fsync');
+    } catch (e) {
+      throw new Error(`cannot connect to PostgreSQL at ${redactedUrl(this.options.url)}: ${(e as Error).message}`, { cause: e });
+    }
+    await migrate(first);
     const pool = new pg.Pool({ ...this.connection(), max: this.options.poolSize ?? 4 });
     // An idle pooled connection that breaks is replaced on next use; nothing to do here.
     pool.on('error', () => {});
@@ -273,4 +279,15 @@ export class PostgresStore implements Store, JobClaims {
 function isActiveUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; constraint?: string };
   return err.code === UNIQUE_VIOLATION && err.constraint === ACTIVE_UNIQUE_INDEX;
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(the --database-url given)';
+  }
 }
