@@ -17,8 +17,9 @@ export interface JobClaims {
    * due by the store's own clock, to running for `worker`: best priority first, then oldest id.
    * Each claimed job's attempts go up by one and its start time is the store's clock. Concurrent
    * callers — other connections, other processes — never receive the same job; a job another
-   * caller is claiming at that moment is skipped, not waited for. Returns the claimed jobs in
-   * claim order (priority, then id).
+   * caller is claiming at that moment is skipped, not waited for, so while many callers race a
+   * call may return fewer jobs than are claimable (never one twice); calling again gets the rest.
+   * Returns the claimed jobs in claim order (priority, then id).
    */
   claimNext(fns: readonly string[], limit: number, worker: string): Promise<StoredJob[]>;
 }

@@ -1,6 +1,6 @@
 /**
  * Start-up recovery: puts the store's active jobs back into the engine in submission order, with
- * their handles. A job that was running when the process died comes back queued, its attempt
+ * their handles (jobs that were running go to the back of their queue, as a requeue would). A job that was running when the process died comes back queued, its attempt
  * recorded as lost (at-least-once). A foreground job's client is gone with the old process, so
  * such a job is closed as abandoned rather than run for nobody.
  */
@@ -17,18 +17,17 @@ export interface RecoveryReport {
 export async function recoverJobs(engine: Engine, store: Store): Promise<RecoveryReport> {
   const started = Date.now();
   const now = engine.clock.now();
-  const rows = await store.loadActive();
   const deltas: JobDelta[] = [];
   const events: JobEventRecord[] = [];
   let lostAttempts = 0;
   let abandoned = 0;
-  for (const r of rows) {
+  const total = await store.eachActive((r) => {
     const wasRunning = r.state === 'running';
     if (!r.background) {
       abandoned++;
       deltas.push(fix(r.id, { state: 'abandoned', finishedAt: now }));
       events.push({ jobId: r.id, at: now, type: 'lost', detail: 'server restarted; the client was gone' });
-      continue;
+      return;
     }
     const retries = wasRunning ? r.retries + 1 : r.retries;
     if (wasRunning) {
@@ -41,10 +40,10 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
       background: true, dueAt: r.dueAt, reducer: r.reducer, submittedAt: r.submittedAt,
       retries, attempts: r.attempts,
     });
-  }
+  });
   const nextHandle = Math.max(await store.nextHandleNumber(), engine.handleCounter);
   if (deltas.length > 0) await store.commit({ deltas, events, sync: true, nextHandle });
-  return { restored: rows.length - abandoned, lostAttempts, abandoned, ms: Date.now() - started };
+  return { restored: total - abandoned, lostAttempts, abandoned, ms: Date.now() - started };
 }
 
 function fix(id: number, change: Partial<JobDelta>): JobDelta {

@@ -97,6 +97,11 @@ export interface Store extends StoreQueries {
   open(): Promise<void>;
   /** Jobs that were scheduled, queued or running when the store was last used, in submission order. */
   loadActive(): Promise<StoredJob[]>;
+  /**
+   * The same jobs, streamed to `visit` (start-up with a big backlog): each state's jobs in id
+   * order, scheduled then queued then running. Returns how many.
+   */
+  eachActive(visit: (job: StoredJob) => void): Promise<number>;
   /** The next job handle number to issue. */
   nextHandleNumber(): Promise<number>;
   /**

@@ -20,6 +20,12 @@ export class MemoryStore implements Store {
 
   async open(): Promise<void> {}
 
+  async eachActive(visit: (job: StoredJob) => void): Promise<number> {
+    const jobs = await this.loadActive();
+    for (const job of jobs) visit(job);
+    return jobs.length;
+  }
+
   async loadActive(): Promise<StoredJob[]> {
     const out: StoredJob[] = [];
     for (const r of this.jobs.values()) {

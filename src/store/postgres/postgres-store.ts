@@ -78,6 +78,12 @@ export class PostgresStore implements Store, JobClaims {
     this.pool = pool;
   }
 
+  async eachActive(visit: (job: StoredJob) => void): Promise<number> {
+    const jobs = await this.loadActive();
+    for (const job of jobs) visit(job);
+    return jobs.length;
+  }
+
   async loadActive(): Promise<StoredJob[]> {
     const { rows } = await this.db().query<ActiveRow>(LOAD_ACTIVE);
     return rows.map(toStoredJob);
@@ -171,7 +177,11 @@ export class PostgresStore implements Store, JobClaims {
 
   async claimNext(fns: readonly string[], limit: number, worker: string): Promise<StoredJob[]> {
     if (fns.length === 0 || limit <= 0) return [];
-    const { rows } = await this.db().query<ActiveRow>({ ...CLAIM_NEXT, values: [fns.map(pgText), limit, pgText(worker)] });
+    // The candidate window leaves room for jobs that concurrent claimers hold at this moment.
+    const window = 2 * limit + 64;
+    const { rows } = await this.db().query<ActiveRow>({
+      ...CLAIM_NEXT, values: [[...new Set(fns.map(pgText))], limit, pgText(worker), window],
+    });
     return rows.map(toStoredJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
   }
 

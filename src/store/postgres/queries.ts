@@ -85,13 +85,24 @@ export const PRUNE_EVENTS = q('events_prune', 'DELETE FROM job_events WHERE job_
 const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /**
- * Claims: lock up to $2 claimable jobs of the functions $1, skipping rows other claimers hold,
- * and mark them running for worker $3.
+ * Claims: mark up to $2 claimable jobs of the functions $1 running for worker $3. Candidates come
+ * from each function's own index range (best priority, then oldest; a window of $4 per function
+ * and in all), so the cost does not grow with the backlog; then the best $2 of them that no other
+ * claimer holds are locked (SKIP LOCKED), re-checked and updated. Only the rows claimed are locked.
  */
 export const CLAIM_NEXT = q('jobs_claim_next', `WITH now AS (SELECT ${DB_NOW_MS} AS ms),
+  cand AS (
+    SELECT c.id, c.priority FROM unnest($1::text[]) AS f(fn)
+    CROSS JOIN LATERAL (
+      SELECT j.id, j.priority FROM jobs j, now
+      WHERE j.fn = f.fn AND j.state <= ${QUEUED} AND (j.state = ${QUEUED} OR j.due_at <= now.ms)
+      ORDER BY j.priority, j.id
+      LIMIT $4) c
+    ORDER BY c.priority, c.id
+    LIMIT $4),
   picked AS (
     SELECT j.id FROM jobs j, now
-    WHERE j.fn = ANY($1::text[]) AND j.state <= ${QUEUED} AND (j.state = ${QUEUED} OR j.due_at <= now.ms)
+    WHERE j.id IN (SELECT id FROM cand) AND j.state <= ${QUEUED} AND (j.state = ${QUEUED} OR j.due_at <= now.ms)
     ORDER BY j.priority, j.id
     LIMIT $2
     FOR UPDATE OF j SKIP LOCKED)

@@ -85,6 +85,10 @@ export class SqliteStore implements Store {
       oldestFinishedBelow: db.prepare('SELECT id FROM jobs WHERE state > 2 AND id <= ? ORDER BY id LIMIT ?').pluck(),
       active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
           due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
+      // One state at a time through the (state, id) index, rows as arrays: a million-job backlog
+      // streams back in seconds without a table scan over the history.
+      activeInState: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer,
+          due_at, submitted_at, attempts, retries FROM jobs WHERE state = ? ORDER BY id`).raw(),
     };
   }
 
@@ -99,6 +103,25 @@ export class SqliteStore implements Store {
       background: r.background === 1, reducer: r.reducer, state: JOB_STATES[r.state]!, dueAt: r.due_at,
       submittedAt: r.submitted_at, attempts: r.attempts, retries: r.retries,
     }));
+  }
+
+  async eachActive(visit: (job: StoredJob) => void): Promise<number> {
+    const names = new Map<string, string>(); // one string per function name, not one per job
+    let n = 0;
+    for (const state of [0, 1, 2]) {
+      for (const r of this.stmts.activeInState.iterate(state) as IterableIterator<unknown[]>) {
+        const fnRaw = r[2] as string;
+        let fn = names.get(fnRaw);
+        if (fn === undefined) names.set(fnRaw, (fn = fnRaw));
+        visit({
+          id: r[0] as number, handle: r[1] as string, fn, unique: r[3] as string, payload: r[4] as Buffer,
+          priority: r[5] as 0 | 1 | 2, background: r[6] === 1, reducer: r[7] as string, state: JOB_STATES[state]!,
+          dueAt: r[8] as number, submittedAt: r[9] as number, attempts: r[10] as number, retries: r[11] as number,
+        });
+        n++;
+      }
+    }
+    return n;
   }
 
   async nextHandleNumber(): Promise<number> {
