@@ -322,6 +322,25 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     ]);
   });
 
+  it('eachActive: the same jobs as loadActive, scheduled then queued then running, each in id order', async ({ store }) => {
+    const deltas: JobDelta[] = [];
+    for (let id = 1; id <= 40; id++) {
+      const kind = id % 5;
+      const rec = newJob(id, { dueAt: kind === 0 ? T0 + DAY : 0, priority: (id % 3) as 0 | 1 | 2 });
+      deltas.push(inserted(rec, kind === 0 ? {} : kind === 1 ? { state: 'running', startedAt: T0, attempts: 1 }
+        : kind === 2 ? finishedAs('completed', T0) : {}));
+    }
+    await commit(store, batch(deltas.reverse()));
+    const seen: StoredJob[] = [];
+    const count = await store.eachActive((j) => seen.push(j));
+    const all = await store.loadActive();
+    assert.equal(count, all.length);
+    const rank = { scheduled: 0, queued: 1, running: 2 } as Record<StoredState, number>;
+    assert.deepEqual(seen, [...all].sort((a, b) => rank[a.state]! - rank[b.state]! || a.id - b.id));
+    assert.deepEqual(seen.map((j) => j.state).filter((s, i, a) => a.indexOf(s) === i), ['scheduled', 'queued', 'running']);
+    assert.equal(await store.eachActive(() => {}), 32);
+  });
+
   it('restart: what was committed comes back (durable), or nothing does (memory)', async (f) => {
     const { store } = f;
     await commit(store, batch([inserted(newJob(1, { priority: 0 })), inserted(newJob(2, { dueAt: T0 + HOUR }))], [], 3));

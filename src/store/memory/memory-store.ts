@@ -22,7 +22,9 @@ export class MemoryStore implements Store {
 
   async eachActive(visit: (job: StoredJob) => void): Promise<number> {
     const jobs = await this.loadActive();
-    for (const job of jobs) visit(job);
+    for (const state of ['scheduled', 'queued', 'running'] as const) {
+      for (const job of jobs) if (job.state === state) visit(job);
+    }
     return jobs.length;
   }
 

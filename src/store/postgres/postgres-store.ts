@@ -25,9 +25,9 @@ import { UniqueConflictError } from '../unique-conflict.js';
 import { planBatch, type BatchPlan } from './batch-plan.js';
 import { migrate } from './migrations.js';
 import {
-  ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, listJobsQuery,
-  LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, STATE_CODE, toRecord,
-  toStoredJob, type ActiveRow, type JobRow,
+  ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, listJobsQuery,
+  LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
+  STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
 import { writeQuery } from './write-statements.js';
 
@@ -39,6 +39,9 @@ export interface PostgresStoreOptions {
   /** Connections for reads, pruning and claims, besides the writer (default 4). */
   poolSize?: number;
 }
+
+/** Rows per page when start-up streams the backlog. */
+const ACTIVE_PAGE_ROWS = 5000;
 
 const INT8 = 20;
 /** bigint columns (ids, ms times, sizes) come back as numbers: all stay below 2^53. */
@@ -79,9 +82,19 @@ export class PostgresStore implements Store, JobClaims {
   }
 
   async eachActive(visit: (job: StoredJob) => void): Promise<number> {
-    const jobs = await this.loadActive();
-    for (const job of jobs) visit(job);
-    return jobs.length;
+    // Keyset pages per state keep memory flat however big the backlog is.
+    let n = 0;
+    for (const state of [SCHEDULED, QUEUED, RUNNING]) {
+      let after = 0;
+      for (;;) {
+        const { rows } = await this.db().query<ActiveRow>({ ...ACTIVE_PAGE, values: [state, after, ACTIVE_PAGE_ROWS] });
+        for (const r of rows) visit(toStoredJob(r));
+        n += rows.length;
+        if (rows.length < ACTIVE_PAGE_ROWS) break;
+        after = rows[rows.length - 1]!.id;
+      }
+    }
+    return n;
   }
 
   async loadActive(): Promise<StoredJob[]> {

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { JOB_STATES, type JobRecord, type StoredJob, type StoredState } from '../store.js';
 
 export const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
+export const SCHEDULED = STATE_CODE.get('scheduled')!;
 export const QUEUED = STATE_CODE.get('queued')!;
 export const RUNNING = STATE_CODE.get('running')!;
 /** Codes above this are finished states. */
@@ -29,6 +30,10 @@ export const ACTIVE_UNIQUE_HOLDERS = q('jobs_active_unique_holders', `SELECT j.i
   WHERE j.state <= ${LAST_ACTIVE}`);
 
 export const LOAD_ACTIVE = q('jobs_load_active', `SELECT ${ACTIVE_COLUMNS} FROM jobs WHERE state <= ${LAST_ACTIVE} ORDER BY id`);
+
+/** Start-up streaming: the next page of one active state's jobs, through the (state, id) index. */
+export const ACTIVE_PAGE = q('jobs_active_page', `SELECT ${ACTIVE_COLUMNS} FROM jobs
+  WHERE state = $1 AND id > $2 ORDER BY id LIMIT $3`);
 
 export const FIND_BY_ID = q('jobs_find_by_id', `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 AND handle = $2`);
 
