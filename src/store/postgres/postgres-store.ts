@@ -11,7 +11,8 @@
  *   nothing is dropped or renamed silently, because an acknowledged job must be exactly what was
  *   stored. A single node never meets this (its engine coalesces, and a batch frees uniques before
  *   it takes new ones); it is the guard for several nodes.
- * - Reads, pruning and claims use a small pool beside the writer.
+ * - Two writer connections, one waiting for the WAL flush and one not (so nothing is switched per
+ *   batch); reads, pruning and claims use a small pool beside them.
  * - Claims (`claimNext`) lock with FOR UPDATE SKIP LOCKED, so concurrent claimers on any node get
  *   disjoint jobs; what is due is decided by the database's clock.
  */
@@ -36,7 +37,7 @@ export interface PostgresStoreOptions {
   url: string;
   /** fsync: acknowledged jobs wait for the WAL flush; os: they survive a gearhq crash. */
   durability: 'fsync' | 'os';
-  /** Connections for reads, pruning and claims, besides the writer (default 4). */
+  /** Connections for reads, pruning and claims, besides the two writers (default 4). */
   poolSize?: number;
 }
 
