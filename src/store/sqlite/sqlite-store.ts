@@ -7,12 +7,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import { decodeCursor, encodeCursor, handleId } from '../job-filter.js';
 import {
   JOB_STATES, type CommitBatch, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type Store, type StoredJob, type StoredState,
 } from '../store.js';
 import { migrate } from './migrations.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -27,7 +28,7 @@ export class SqliteStore implements Store {
   readonly capabilities = { durable: true, multiNode: false } as const;
   private db: Database.Database | null = null;
   private stmts!: ReturnType<SqliteStore['prepare']>;
-  private syncMode: 'FULL' | 'NORMAL' | null = null;
+  private writer: SqliteWriter | null = null;
   readonly path: string;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -43,46 +44,16 @@ export class SqliteStore implements Store {
     migrate(db);
     this.db = db;
     this.stmts = this.prepare(db);
+    this.writer = new SqliteWriter(db, this.options.durability);
   }
 
   private prepare(db: Database.Database) {
     return {
-      // Positional parameters: binding an object per row costs more than the insert itself.
-      insert: db.prepare(`INSERT INTO jobs (id, handle, fn, uniq, priority, background, reducer, state,
-          payload, payload_size, submitted_at, due_at, submitter, started_at, finished_at, attempts,
-          retries, worker, numerator, denominator, result, result_size, error, outcome, warnings, data_chunks)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      update: db.prepare(`UPDATE jobs SET
-          state = coalesce(?, state),
-          background = max(background, ?),
-          started_at = coalesce(?, started_at),
-          finished_at = coalesce(?, finished_at),
-          attempts = coalesce(?, attempts),
-          retries = coalesce(?, retries),
-          worker = coalesce(?, worker),
-          numerator = coalesce(?, numerator),
-          denominator = coalesce(?, denominator),
-          result = coalesce(?, result),
-          result_size = coalesce(?, result_size),
-          error = coalesce(?, error),
-          outcome = coalesce(?, outcome),
-          warnings = warnings + ?,
-          data_chunks = data_chunks + ?
-        WHERE id = ?`),
-      event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
-      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      // The handle counter only moves forward, even if a batch carries a lower one.
-      raiseMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE
-        SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)`),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
       byId: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       byUnique: db.prepare("SELECT * FROM jobs WHERE uniq = ? AND uniq <> '' ORDER BY id DESC LIMIT ?"),
       events: db.prepare('SELECT job_id, at, type, detail FROM job_events WHERE job_id = ? ORDER BY rowid'),
-      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
-      deleteEvents: db.prepare('DELETE FROM job_events WHERE job_id = ?'),
-      finishedBeyond: db.prepare('SELECT id FROM jobs WHERE state > 2 ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
-      oldestFinishedBelow: db.prepare('SELECT id FROM jobs WHERE state > 2 AND id <= ? ORDER BY id LIMIT ?').pluck(),
       active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
           due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
       // One state at a time through the (state, id) index, rows as arrays: a million-job backlog
@@ -131,30 +102,7 @@ export class SqliteStore implements Store {
   }
 
   commit(batch: CommitBatch): void {
-    const db = this.db!;
-    const mode = batch.sync && this.options.durability === 'fsync' ? 'FULL' : 'NORMAL';
-    if (mode !== this.syncMode) {
-      db.pragma(`synchronous = ${mode}`);
-      this.syncMode = mode;
-    }
-    const s = this.stmts;
-    db.transaction(() => {
-      for (const d of batch.deltas) {
-        if (d.insert !== null) {
-          const n = d.insert;
-          s.insert.run(n.id, n.handle, n.fn, n.unique, n.priority, n.background || d.pinBackground ? 1 : 0,
-            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, n.dueAt,
-            n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
-            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks);
-        } else {
-          s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
-            d.finishedAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
-            d.error, d.outcome, d.warnings, d.dataChunks, d.id);
-        }
-      }
-      for (const e of batch.events) s.event.run(e.jobId, e.at, e.type, e.detail);
-      s.raiseMeta.run('next_handle', String(batch.nextHandle));
-    })();
+    this.writer!.commit(batch);
   }
 
   async findJob(handle: string): Promise<JobRecord | null> {
@@ -191,45 +139,14 @@ export class SqliteStore implements Store {
   }
 
   async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
-    const db = this.db!;
-    const ids: number[] = [];
-    for (const step of retentionPlan(rules, now)) {
-      if (ids.length >= limit) break;
-      const conds = ['state = ?', 'finished_at < ?'];
-      const params: unknown[] = [STATE_CODE.get(step.state), step.cutoff];
-      if (step.fn !== null) { conds.push('fn = ?'); params.push(step.fn); }
-      if (step.except.length > 0) {
-        conds.push(`fn NOT IN (${step.except.map(() => '?').join(',')})`);
-        params.push(...step.except);
-      }
-      const sql = `SELECT id FROM jobs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT ?`;
-      ids.push(...(db.prepare(sql).pluck().all(...params, limit - ids.length) as number[]));
-    }
-    const unique = [...new Set(ids)];
-    return db.transaction(() => {
-      for (const id of unique) {
-        this.stmts.deleteJob.run(id);
-        this.stmts.deleteEvents.run(id);
-      }
-      // The cap counts what the time rules left, so it never takes more than it must.
-      if (rules.maxFinishedJobs > 0 && unique.length < limit) {
-        const newestBeyondCap = this.stmts.finishedBeyond.get(rules.maxFinishedJobs) as number | undefined;
-        if (newestBeyondCap !== undefined) {
-          for (const id of this.stmts.oldestFinishedBelow.all(newestBeyondCap, limit - unique.length) as number[]) {
-            this.stmts.deleteJob.run(id);
-            this.stmts.deleteEvents.run(id);
-            unique.push(id);
-          }
-        }
-      }
-      return unique.length;
-    })();
+    return this.writer!.prune(rules, now, limit);
   }
 
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
     if (db === null) return;
+    this.writer = null;
     db.close();
   }
 }

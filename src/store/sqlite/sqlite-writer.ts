@@ -1,0 +1,118 @@
+/**
+ * Everything that writes to the SQLite file: batches (one transaction each) and retention
+ * deletes, on the main thread. A writer thread was tried and measured: on two cores its extra
+ * hop and message copies cost more CPU than the inserts it moved (bg submit 66-78k/s with the
+ * thread vs 67-90k/s inline, server CPU 1.7-2.0 vs 1.1-1.4 s per 100k jobs).
+ */
+import type Database from 'better-sqlite3';
+import { retentionPlan } from '../job-filter.js';
+import { JOB_STATES, type CommitBatch, type RetentionRules, type StoredState } from '../store.js';
+
+const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
+
+export class SqliteWriter {
+  private readonly stmts: ReturnType<SqliteWriter['prepare']>;
+  private syncMode: 'FULL' | 'NORMAL' | null = null;
+
+  constructor(private readonly db: Database.Database, private readonly durability: 'fsync' | 'os') {
+    this.stmts = this.prepare(db);
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      // Positional parameters: binding an object per row costs more than the insert itself.
+      insert: db.prepare(`INSERT INTO jobs (id, handle, fn, uniq, priority, background, reducer, state,
+          payload, payload_size, submitted_at, due_at, submitter, started_at, finished_at, attempts,
+          retries, worker, numerator, denominator, result, result_size, error, outcome, warnings, data_chunks)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: db.prepare(`UPDATE jobs SET
+          state = coalesce(?, state),
+          background = max(background, ?),
+          started_at = coalesce(?, started_at),
+          finished_at = coalesce(?, finished_at),
+          attempts = coalesce(?, attempts),
+          retries = coalesce(?, retries),
+          worker = coalesce(?, worker),
+          numerator = coalesce(?, numerator),
+          denominator = coalesce(?, denominator),
+          result = coalesce(?, result),
+          result_size = coalesce(?, result_size),
+          error = coalesce(?, error),
+          outcome = coalesce(?, outcome),
+          warnings = warnings + ?,
+          data_chunks = data_chunks + ?
+        WHERE id = ?`),
+      event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
+      // The handle counter only moves forward, even if a batch carries a lower one.
+      raiseMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE
+        SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)`),
+      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+      deleteEvents: db.prepare('DELETE FROM job_events WHERE job_id = ?'),
+      finishedBeyond: db.prepare('SELECT id FROM jobs WHERE state > 2 ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+      oldestFinishedBelow: db.prepare('SELECT id FROM jobs WHERE state > 2 AND id <= ? ORDER BY id LIMIT ?').pluck(),
+    };
+  }
+
+  commit(batch: CommitBatch): void {
+    const db = this.db;
+    const mode = batch.sync && this.durability === 'fsync' ? 'FULL' : 'NORMAL';
+    if (mode !== this.syncMode) {
+      db.pragma(`synchronous = ${mode}`);
+      this.syncMode = mode;
+    }
+    const s = this.stmts;
+    db.transaction(() => {
+      for (const d of batch.deltas) {
+        if (d.insert !== null) {
+          const n = d.insert;
+          s.insert.run(n.id, n.handle, n.fn, n.unique, n.priority, n.background || d.pinBackground ? 1 : 0,
+            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, n.dueAt,
+            n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
+            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks);
+        } else {
+          s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
+            d.finishedAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
+            d.error, d.outcome, d.warnings, d.dataChunks, d.id);
+        }
+      }
+      for (const e of batch.events) s.event.run(e.jobId, e.at, e.type, e.detail);
+      s.raiseMeta.run('next_handle', String(batch.nextHandle));
+    })();
+  }
+
+  prune(rules: RetentionRules, now: number, limit: number): number {
+    const db = this.db;
+    const ids: number[] = [];
+    for (const step of retentionPlan(rules, now)) {
+      if (ids.length >= limit) break;
+      const conds = ['state = ?', 'finished_at < ?'];
+      const params: unknown[] = [STATE_CODE.get(step.state), step.cutoff];
+      if (step.fn !== null) { conds.push('fn = ?'); params.push(step.fn); }
+      if (step.except.length > 0) {
+        conds.push(`fn NOT IN (${step.except.map(() => '?').join(',')})`);
+        params.push(...step.except);
+      }
+      const sql = `SELECT id FROM jobs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT ?`;
+      ids.push(...(db.prepare(sql).pluck().all(...params, limit - ids.length) as number[]));
+    }
+    const unique = [...new Set(ids)];
+    return db.transaction(() => {
+      for (const id of unique) {
+        this.stmts.deleteJob.run(id);
+        this.stmts.deleteEvents.run(id);
+      }
+      // The cap counts what the time rules left, so it never takes more than it must.
+      if (rules.maxFinishedJobs > 0 && unique.length < limit) {
+        const newestBeyondCap = this.stmts.finishedBeyond.get(rules.maxFinishedJobs) as number | undefined;
+        if (newestBeyondCap !== undefined) {
+          for (const id of this.stmts.oldestFinishedBelow.all(newestBeyondCap, limit - unique.length) as number[]) {
+            this.stmts.deleteJob.run(id);
+            this.stmts.deleteEvents.run(id);
+            unique.push(id);
+          }
+        }
+      }
+      return unique.length;
+    })();
+  }
+}
