@@ -19,7 +19,7 @@ export interface RunRecord {
   serverCpuWholeRunS: number | null;
   /** Repeats of this run because other processes were busy (see --max-other). */
   retries: number;
-  /** True if even the last attempt saw more than --max-other cores of other load. */
+  /** True if this attempt saw more than --max-other cores of other load. */
   disturbed: boolean;
   /** Event-loop delay gearhq logged at stop (whole life of the server, incl. warm-up). */
   loopDelay: { p99Ms: number; maxMs: number } | null;
@@ -304,7 +304,8 @@ export function markdownReport(
   md.push(
     `Before every run the runner waited (up to ${facts.quietWaitS} s) until other processes used less than ` +
       `${facts.maxOther} cores; runs during which they used more than that were repeated ` +
-      `(at most ${facts.retries} times): ${repeats} repeat(s); ${records.filter((r) => r.disturbed).length} run(s) still disturbed.`,
+      `(at most ${facts.retries} times) and the first undisturbed attempt, else the least disturbed one, counted: ` +
+      `${repeats} repeat(s); ${records.filter((r) => r.disturbed).length} counted run(s) still disturbed.`,
     '',
   );
   const failures = records.filter((r) => !r.ok);
