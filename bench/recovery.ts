@@ -73,7 +73,7 @@ async function fillStore(dir: string): Promise<number> {
           id, handle: `H:bench:${id}`, fn: `fn${id % 10}`, unique: `u-${id}`, priority: (id % 3) as 0 | 1 | 2,
           background: true, reducer: '', payload, payloadSize: 100, submittedAt: Date.now(), dueAt: 0, submitter: '',
         },
-        state: 'queued', pinBackground: false, startedAt: null, finishedAt: null, attempts: null, retries: null,
+        state: 'queued', pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null, retries: null,
         worker: null, numerator: null, denominator: null, result: null, resultSize: null, error: null,
         outcome: null, warnings: 0, dataChunks: 0,
       });

@@ -76,7 +76,9 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     maxUniqueBytes: 64,
     maxPayloadBytes: config.maxPayload,
     firstHandle: await store.nextHandleNumber(),
+    defaultPolicy: config.defaultRetryPolicy,
   });
+  for (const [fn, policy] of Object.entries(config.retryPolicies)) engine.setPolicy(fn, policy);
   let journal: Journal | null = null;
   let pruner: RetentionPruner | null = null;
   if (store.capabilities.durable) {

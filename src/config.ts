@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { parseRetryPolicy, PolicyError, type RetryPolicy } from './engine/retry-policy.js';
 
 export const VERBOSE_LEVELS = ['FATAL', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
 export type VerboseLevel = (typeof VERBOSE_LEVELS)[number];
@@ -40,9 +41,13 @@ export interface ServerConfig {
   keepMaxJobs: number;
   /** Per-function keep times (config file only): {"fn": {"completed": "1d"}}. */
   retentionFunctions: Record<string, Partial<Record<'completed' | 'failed' | 'cancelled' | 'abandoned', number>>>;
+  /** Retry policy for functions without their own; null = gearmand's behaviour. */
+  defaultRetryPolicy: RetryPolicy | null;
+  /** Per-function retry policies. */
+  retryPolicies: Record<string, RetryPolicy>;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention';
+type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention' | 'policy' | 'policies';
 
 interface OptionSpec {
   key: keyof ServerConfig;
@@ -78,6 +83,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'keepAbandoned', name: 'keep-abandoned', kind: 'duration', description: 'keep abandoned jobs this long (7d)' },
   { key: 'keepMaxJobs', name: 'keep-max-jobs', kind: 'int', min: 0, description: 'most finished jobs kept, oldest pruned first (1000000; 0 = no cap)' },
   { key: 'retentionFunctions', name: 'retention-functions', kind: 'retention', description: 'config file only: per-function keep times, {"fn": {"completed": "1d"}}' },
+  { key: 'defaultRetryPolicy', name: 'default-retry-policy', kind: 'policy', description: 'JSON retry policy for every function without its own, e.g. {"maxAttempts":3}' },
+  { key: 'retryPolicies', name: 'retry-policies', kind: 'policies', description: 'config file: retry policies per function, {"fn": {"maxAttempts": 5, "backoff": {...}}}' },
   { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
 ];
 
@@ -107,6 +114,8 @@ export function defaultConfig(): ServerConfig {
     keepAbandoned: 7 * DAY,
     keepMaxJobs: 1_000_000,
     retentionFunctions: {},
+    defaultRetryPolicy: null,
+    retryPolicies: {},
   };
 }
 
@@ -154,6 +163,26 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     }
     case 'duration':
       return typeof raw === 'number' ? raw : parseDuration(String(raw), where);
+    case 'policy':
+    case 'policies': {
+      let value = raw;
+      if (typeof value === 'string') {
+        try {
+          value = JSON.parse(value);
+        } catch {
+          throw new ConfigError(`${where}: expected JSON`);
+        }
+      }
+      try {
+        if (spec.kind === 'policy') return value === null ? null : parseRetryPolicy(value, where);
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          throw new PolicyError(`${where}: expected an object of policies by function name`);
+        }
+        return Object.fromEntries(Object.entries(value).map(([fn, p]) => [fn, parseRetryPolicy(p, `${where}.${fn}`)]));
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+    }
     case 'retention': {
       if (typeof raw === 'string') {
         try {

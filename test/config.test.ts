@@ -101,6 +101,8 @@ test('config: every option in the table is reachable through its environment var
       : spec.kind === 'int' || spec.kind === 'size' ? String(Number(d[spec.key]) === 7 ? 8 : 7)
       : spec.kind === 'duration' ? '3h'
       : spec.kind === 'retention' ? '{"f": {"completed": "1h"}}'
+      : spec.kind === 'policy' ? '{"maxAttempts": 3}'
+      : spec.kind === 'policies' ? '{"f": {"maxAttempts": 2}}'
       : 'v7';
     const flags = spec.key === 'store' && value === 'postgres' ? { databaseUrl: 'postgres://x' } : {};
     const got = (loadConfig(flags, { [env]: value }) as unknown as Record<string, unknown>)[spec.key];

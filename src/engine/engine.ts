@@ -5,6 +5,7 @@ import { EngineEmitter, type FailReason, type RequeueReason } from './events.js'
 import { FunctionQueue } from './function-queue.js';
 import { Job, Priority } from './job.js';
 import { MinHeap } from './min-heap.js';
+import { nextAttemptAt, parseRescheduleRequest, type RetryOutcome, type RetryPolicy } from './retry-policy.js';
 import type { Session } from './session.js';
 
 export interface EngineOptions {
@@ -22,6 +23,10 @@ export interface EngineOptions {
   maxPayloadBytes: number;
   /** First handle number (a persistent store resumes its counter). */
   firstHandle?: number;
+  /** Retry policy for functions without their own; null = gearmand's behaviour. */
+  defaultPolicy?: RetryPolicy | null;
+  /** Source of randomness for back-off jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 export interface SubmitRequest {
@@ -306,7 +311,7 @@ export class Engine {
 
   workComplete(session: Session, handle: string, result: Buffer): ErrorCode | null {
     const job = this.heldBy(session, handle);
-    if (job === null) return 'JOB_NOT_FOUND_RESULT';
+    if (job === null) return this.afterException(session, handle) ? null : 'JOB_NOT_FOUND_RESULT';
     if (this.endCancelled(job)) return null;
     this.forward(job, PacketType.WORK_COMPLETE, result);
     this.finish(job, 'completed');
@@ -316,9 +321,9 @@ export class Engine {
 
   workFail(session: Session, handle: string): ErrorCode | null {
     const job = this.heldBy(session, handle);
-    if (job === null) return 'JOB_NOT_FOUND_RESULT';
+    if (job === null) return this.afterException(session, handle) ? null : 'JOB_NOT_FOUND_RESULT';
     if (this.endCancelled(job)) return null;
-    this.failJob(job, 'fail', null);
+    this.endAttempt(job, 'fail', null);
     return null;
   }
 
@@ -326,8 +331,22 @@ export class Engine {
     const job = this.heldBy(session, handle);
     if (job === null) return 'JOB_NOT_FOUND_EXCEPTION';
     if (this.endCancelled(job)) return null;
-    this.failJob(job, 'exception', data);
+    // Several worker libraries follow an exception with WORK_FAIL (or a result) for the same job;
+    // that one report is accepted quietly instead of answered with JOB_NOT_FOUND.
+    session.lastExceptionHandle = handle;
+    const rescheduleAt = job.background ? parseRescheduleRequest(data, this.clock.now()) : null;
+    if (rescheduleAt !== null) this.reschedule(job, rescheduleAt);
+    else this.endAttempt(job, 'exception', data);
     return null;
+  }
+
+  /** Sets (or, with null, removes) a function's retry policy. */
+  setPolicy(name: string, policy: RetryPolicy | null): void {
+    this.fn(name).policy = policy;
+  }
+
+  policyOf(fn: FunctionQueue): RetryPolicy | null {
+    return fn.policy ?? this.options.defaultPolicy ?? null;
   }
 
   // ------------------------------------------------------------------------------------- admin
@@ -383,6 +402,62 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------------------------- internals
+
+  /** True once for the report that follows a WORK_EXCEPTION for the same job from the same worker. */
+  private afterException(session: Session, handle: string): boolean {
+    if (session.lastExceptionHandle !== handle) return false;
+    session.lastExceptionHandle = null;
+    return true;
+  }
+
+  /**
+   * An attempt ended badly. With a retry policy that covers the outcome the job waits for its
+   * next attempt (same handle, clients still attached) or, out of attempts, fails for good.
+   * Without one it ends as gearmand would: fail and exception end the job, loss and timeout requeue.
+   */
+  private endAttempt(job: Job, outcome: RetryOutcome, data: Buffer | null, requeueReason: RequeueReason = 'lost'): void {
+    const policy = this.policyOf(job.fn);
+    const applies = policy !== null && policy.retryOn.includes(outcome) &&
+      (job.background || job.backgroundRefs > 0 || policy.foreground);
+    if (applies) {
+      this.stopRunning(job);
+      const at = nextAttemptAt(this.clock.now(), job.attempts, policy, this.random());
+      if (at !== null) {
+        job.numerator = '0';
+        job.denominator = '0';
+        job.dueAt = at;
+        this.events.emit('job.retrying', job, outcome, at);
+        if (at > this.clock.now()) this.schedule(job);
+        else this.enqueue(job);
+        return;
+      }
+      if (outcome === 'exception' && data !== null) this.failJob(job, 'exception', data);
+      else this.failJob(job, 'retries-exhausted', null);
+      return;
+    }
+    if (outcome === 'fail') this.failJob(job, 'fail', null);
+    else if (outcome === 'exception') this.failJob(job, 'exception', data);
+    else this.requeueLegacy(job, requeueReason);
+  }
+
+  /**
+   * A worker asked (WORK_EXCEPTION `gearhq:reschedule …`) to run its job again at `at`: same
+   * handle and record, the attempt given back rather than counted as a failure.
+   */
+  private reschedule(job: Job, at: number): void {
+    this.stopRunning(job);
+    job.attempts--;
+    job.numerator = '0';
+    job.denominator = '0';
+    job.dueAt = at;
+    this.events.emit('job.rescheduled', job, at);
+    if (at > this.clock.now()) this.schedule(job);
+    else this.enqueue(job);
+  }
+
+  private random(): number {
+    return (this.options.random ?? Math.random)();
+  }
 
   /** A cancelled job's worker reported back: the job ends as cancelled, the result goes nowhere. */
   private endCancelled(job: Job): boolean {
@@ -484,6 +559,11 @@ export class Engine {
       this.events.emit('job.abandoned', job);
       return;
     }
+    this.endAttempt(job, reason === 'timeout' ? 'timeout' : 'lost', null, reason);
+  }
+
+  /** gearmand's requeue after a lost worker or a timeout, bounded by -j. */
+  private requeueLegacy(job: Job, reason: RequeueReason): void {
     const max = this.options.jobRetries;
     if (max > 0 && job.retries >= max) {
       this.failJob(job, 'retries-exhausted', null);

@@ -20,6 +20,10 @@ export interface EngineEvents {
   'job.completed': [job: Job, result: Buffer];
   'job.failed': [job: Job, reason: FailReason, data: Buffer | null];
   'job.requeued': [job: Job, reason: RequeueReason];
+  /** A retry policy gave the job another attempt at `at` (ms). */
+  'job.retrying': [job: Job, outcome: 'fail' | 'exception' | 'timeout' | 'lost', at: number];
+  /** The worker asked for its job to run again at `at` (ms). */
+  'job.rescheduled': [job: Job, at: number];
   'job.cancelled': [job: Job];
   'job.abandoned': [job: Job];
   'worker.connected': [session: Session];

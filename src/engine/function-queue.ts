@@ -1,6 +1,7 @@
 import { Fifo } from './fifo.js';
 import type { Job } from './job.js';
 import type { Session } from './session.js';
+import type { RetryPolicy } from './retry-policy.js';
 
 /**
  * One function's jobs and workers: a FIFO per priority, the coalescing index, the registered
@@ -23,6 +24,8 @@ export class FunctionQueue {
   /** Max-queue limits per priority; 0 = unlimited. */
   readonly maxQueue: [number, number, number] = [0, 0, 0];
   paused = false;
+  /** This function's retry policy; null = the server default. */
+  policy: RetryPolicy | null = null;
 
   constructor(readonly name: string) {}
 

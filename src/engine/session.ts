@@ -39,6 +39,8 @@ export class Session {
   attached: Set<Job> | null = null;
   readonly connectedAt: number;
   closed = false;
+  /** The job this worker last ended with WORK_EXCEPTION (its next report on it is tolerated). */
+  lastExceptionHandle: string | null = null;
 
   constructor(
     readonly id: number,

@@ -92,6 +92,20 @@ export class Journal {
         d.retries = job.retries;
         this.event(job, 'requeued', reason);
       }),
+      ev.on('job.retrying', (job, outcome, at) => {
+        const d = this.delta(job);
+        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
+        d.dueAt = at;
+        d.outcome = outcome;
+        this.event(job, 'retrying', `${outcome}; attempt ${job.attempts + 1} at ${new Date(at).toISOString()}`);
+      }),
+      ev.on('job.rescheduled', (job, at) => {
+        const d = this.delta(job);
+        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
+        d.dueAt = at;
+        d.attempts = job.attempts;
+        this.event(job, 'rescheduled', new Date(at).toISOString());
+      }),
       ev.on('job.cancelled', (job) => {
         this.finished(job, 'cancelled');
         this.event(job, 'cancelled', null);
@@ -259,7 +273,7 @@ export class Journal {
     let d = this.deltas.get(job.id);
     if (d === undefined) {
       d = {
-        id: job.id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null,
+        id: job.id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null,
         attempts: null, retries: null, worker: null, numerator: null, denominator: null, result: null,
         resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
       };

@@ -48,7 +48,7 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
 
 function fix(id: number, change: Partial<JobDelta>): JobDelta {
   return {
-    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, attempts: null,
+    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null,
     retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
     error: null, outcome: null, warnings: 0, dataChunks: 0, ...change,
   };

@@ -43,6 +43,8 @@ export interface JobDelta {
   pinBackground: boolean;
   startedAt: number | null;
   finishedAt: number | null;
+  /** A new due time (a retry or reschedule). */
+  dueAt: number | null;
   attempts: number | null;
   retries: number | null;
   worker: string | null;

@@ -46,7 +46,8 @@ export type EventRecord = { [K in keyof EngineEvents]: [K, ...EngineEvents[K]] }
 
 const EVENT_NAMES: (keyof EngineEvents)[] = [
   'job.submitted', 'job.coalesced', 'job.due', 'job.assigned', 'job.status', 'job.data', 'job.completed',
-  'job.failed', 'job.requeued', 'job.cancelled', 'job.abandoned', 'worker.connected', 'worker.disconnected',
+  'job.failed', 'job.requeued', 'job.retrying', 'job.rescheduled', 'job.cancelled', 'job.abandoned',
+  'worker.connected', 'worker.disconnected',
   'session.opened', 'session.closed',
 ];
 

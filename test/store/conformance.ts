@@ -43,7 +43,7 @@ export function newJob(id: number, over: Partial<NewJobRecord> = {}): NewJobReco
 /** A delta that changes nothing; spread a change over it. */
 export function delta(id: number, change: Partial<JobDelta> = {}): JobDelta {
   return {
-    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, attempts: null,
+    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null,
     retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
     error: null, outcome: null, warnings: 0, dataChunks: 0, ...change,
   };

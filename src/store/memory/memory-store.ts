@@ -78,6 +78,7 @@ export class MemoryStore implements Store {
       if (d.pinBackground) r.background = true;
       if (d.startedAt !== null) r.startedAt = d.startedAt;
       if (d.finishedAt !== null) r.finishedAt = d.finishedAt;
+      if (d.dueAt !== null) r.dueAt = d.dueAt;
       if (d.attempts !== null) r.attempts = d.attempts;
       if (d.retries !== null) r.retries = d.retries;
       if (d.worker !== null) r.worker = d.worker;

@@ -27,7 +27,7 @@ export interface BatchPlan {
 }
 
 const INSERT_COLUMNS = 26;
-const UPDATE_COLUMNS = 16;
+const UPDATE_COLUMNS = 17;
 const ACTIVE = new Set(['scheduled', 'queued', 'running']);
 
 export function planBatch(batch: CommitBatch): BatchPlan {
@@ -42,7 +42,7 @@ export function planBatch(batch: CommitBatch): BatchPlan {
       inserted.add(d.id);
       const state = d.state ?? 'queued';
       const row = [n.id, n.handle, pgText(n.fn), pgText(n.unique), n.priority, n.background || d.pinBackground,
-        pgText(n.reducer), STATE_CODE.get(state), n.payload, n.payloadSize, n.submittedAt, n.dueAt,
+        pgText(n.reducer), STATE_CODE.get(state), n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
         pgText(n.submitter), d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, pgText(d.worker),
         pgText(d.numerator), pgText(d.denominator), d.result, d.resultSize, d.error, pgText(d.outcome),
         d.warnings, d.dataChunks];
@@ -79,7 +79,7 @@ class UpdateRounds {
     if (round === this.rounds.length) this.rounds.push(columns(UPDATE_COLUMNS));
     const row = [d.id, d.state === null ? null : STATE_CODE.get(d.state), d.pinBackground, d.startedAt,
       d.finishedAt, d.attempts, d.retries, pgText(d.worker), pgText(d.numerator), pgText(d.denominator),
-      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks];
+      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks, d.dueAt];
     const cols = this.rounds[round]!;
     for (let i = 0; i < UPDATE_COLUMNS; i++) cols[i]!.push(row[i]);
   }

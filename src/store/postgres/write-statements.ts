@@ -21,7 +21,7 @@ export interface WriteParts {
 const FRAGMENTS = [
   {
     part: 'update' as const,
-    arity: 16,
+    arity: 17,
     // A null leaves the stored value, counters add up, background only turns on.
     sql: (p: (i: number) => string) => `UPDATE jobs AS j SET
       state = coalesce(d.state, j.state),
@@ -38,12 +38,14 @@ const FRAGMENTS = [
       error = coalesce(d.error, j.error),
       outcome = coalesce(d.outcome, j.outcome),
       warnings = j.warnings + d.warnings,
-      data_chunks = j.data_chunks + d.data_chunks
+      data_chunks = j.data_chunks + d.data_chunks,
+      due_at = coalesce(d.due_at, j.due_at)
     FROM unnest(${p(0)}::bigint[], ${p(1)}::smallint[], ${p(2)}::boolean[], ${p(3)}::bigint[], ${p(4)}::bigint[],
       ${p(5)}::integer[], ${p(6)}::integer[], ${p(7)}::text[], ${p(8)}::text[], ${p(9)}::text[], ${p(10)}::bytea[],
-      ${p(11)}::bigint[], ${p(12)}::bytea[], ${p(13)}::text[], ${p(14)}::integer[], ${p(15)}::bigint[])
+      ${p(11)}::bigint[], ${p(12)}::bytea[], ${p(13)}::text[], ${p(14)}::integer[], ${p(15)}::bigint[],
+      ${p(16)}::bigint[])
       AS d(id, state, pin, started_at, finished_at, attempts, retries, worker, numerator, denominator,
-        result, result_size, error, outcome, warnings, data_chunks)
+        result, result_size, error, outcome, warnings, data_chunks, due_at)
     WHERE j.id = d.id`,
   },
   {

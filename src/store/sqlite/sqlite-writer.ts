@@ -30,6 +30,7 @@ export class SqliteWriter {
           background = max(background, ?),
           started_at = coalesce(?, started_at),
           finished_at = coalesce(?, finished_at),
+          due_at = coalesce(?, due_at),
           attempts = coalesce(?, attempts),
           retries = coalesce(?, retries),
           worker = coalesce(?, worker),
@@ -66,12 +67,12 @@ export class SqliteWriter {
         if (d.insert !== null) {
           const n = d.insert;
           s.insert.run(n.id, n.handle, n.fn, n.unique, n.priority, n.background || d.pinBackground ? 1 : 0,
-            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, n.dueAt,
+            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
             n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
             d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks);
         } else {
           s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
-            d.finishedAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
+            d.finishedAt, d.dueAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
             d.error, d.outcome, d.warnings, d.dataChunks, d.id);
         }
       }
