@@ -250,7 +250,7 @@ export function markdownReport(
       'gearmand runs with its default `--hashtable-buckets=991` (the buckets of its job hash tables). Its ' +
         'per-job cost grows with the number of queued jobs, so with 100k jobs queued `bg-submit` and `drain` ' +
         'measure that too; with more buckets gearmand is several times faster there. See README.md ' +
-        '("Reading the figures") and `--gearmand-arg`.',
+        '("Reading the figures"), RESULTS-gearmand-tuned.md and `--gearmand-arg`.',
       '',
     );
   }
