@@ -9,6 +9,7 @@ import type { ServerConfig, VerboseLevel } from './config.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
 import { GearmanServer } from './server/gearman-server.js';
+import { Scheduler } from './schedule/scheduler.js';
 import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
 import { recoverJobs } from './store/recovery.js';
@@ -29,6 +30,7 @@ const PINO_LEVEL: Record<VerboseLevel, string> = {
 
 export interface RunningApp {
   config: ServerConfig;
+  scheduler: Scheduler;
   journal: Journal | null;
   engine: Engine;
   store: Store;
@@ -94,6 +96,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     });
     pruner.start();
   }
+  const scheduler = new Scheduler(engine, journal, log);
+  scheduler.start(config.schedules, await store.lastFirings());
   const gearman = new GearmanServer({
     engine, log,
     port: config.port,
@@ -111,7 +115,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
 
   let stopped: Promise<void> | null = null;
   const app: RunningApp = {
-    config, engine, store, gearman, log, journal,
+    config, engine, store, gearman, log, journal, scheduler,
     stop(graceMs = 10000) {
       stopped ??= (async () => {
         gearman.stopListening();
@@ -120,6 +124,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
           await new Promise((r) => setTimeout(r, 50));
         }
         gearman.disconnectAll();
+        scheduler.stop();
         await pruner?.stop();
         await journal?.drain();
         journal?.stop();
@@ -134,6 +139,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       gearman.stopListening();
       gearman.disconnectAll();
       stopped ??= (async () => {
+        scheduler.stop();
         await pruner?.stop();
         await journal?.drain();
         journal?.stop();

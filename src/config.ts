@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseRetryPolicy, PolicyError, type RetryPolicy } from './engine/retry-policy.js';
+import { parseScheduleDef, type ScheduleDef } from './schedule/cron-schedule.js';
 
 export const VERBOSE_LEVELS = ['FATAL', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
 export type VerboseLevel = (typeof VERBOSE_LEVELS)[number];
@@ -45,9 +46,11 @@ export interface ServerConfig {
   defaultRetryPolicy: RetryPolicy | null;
   /** Per-function retry policies. */
   retryPolicies: Record<string, RetryPolicy>;
+  /** Cron schedules. */
+  schedules: ScheduleDef[];
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention' | 'policy' | 'policies';
+type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention' | 'policy' | 'policies' | 'schedules';
 
 interface OptionSpec {
   key: keyof ServerConfig;
@@ -85,6 +88,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'retentionFunctions', name: 'retention-functions', kind: 'retention', description: 'config file only: per-function keep times, {"fn": {"completed": "1d"}}' },
   { key: 'defaultRetryPolicy', name: 'default-retry-policy', kind: 'policy', description: 'JSON retry policy for every function without its own, e.g. {"maxAttempts":3}' },
   { key: 'retryPolicies', name: 'retry-policies', kind: 'policies', description: 'config file: retry policies per function, {"fn": {"maxAttempts": 5, "backoff": {...}}}' },
+  { key: 'schedules', name: 'schedules', kind: 'schedules', description: 'config file: cron schedules, [{"name", "cron", "timezone", "function", "payload", ...}]' },
   { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
 ];
 
@@ -116,6 +120,7 @@ export function defaultConfig(): ServerConfig {
     retentionFunctions: {},
     defaultRetryPolicy: null,
     retryPolicies: {},
+    schedules: [],
   };
 }
 
@@ -179,6 +184,28 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
           throw new PolicyError(`${where}: expected an object of policies by function name`);
         }
         return Object.fromEntries(Object.entries(value).map(([fn, p]) => [fn, parseRetryPolicy(p, `${where}.${fn}`)]));
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+    }
+    case 'schedules': {
+      let value = raw;
+      if (typeof value === 'string') {
+        try {
+          value = JSON.parse(value);
+        } catch {
+          throw new ConfigError(`${where}: expected JSON`);
+        }
+      }
+      if (!Array.isArray(value)) throw new ConfigError(`${where}: expected a list of schedules`);
+      try {
+        const defs = value.map((d, i) => parseScheduleDef(d, `${where}[${i}]`));
+        const names = new Set<string>();
+        for (const d of defs) {
+          if (names.has(d.name)) throw new ConfigError(`${where}: two schedules are named ${JSON.stringify(d.name)}`);
+          names.add(d.name);
+        }
+        return defs;
       } catch (e) {
         throw new ConfigError((e as Error).message);
       }

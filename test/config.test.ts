@@ -103,6 +103,7 @@ test('config: every option in the table is reachable through its environment var
       : spec.kind === 'retention' ? '{"f": {"completed": "1h"}}'
       : spec.kind === 'policy' ? '{"maxAttempts": 3}'
       : spec.kind === 'policies' ? '{"f": {"maxAttempts": 2}}'
+      : spec.kind === 'schedules' ? '[{"name": "s", "cron": "* * * * *", "function": "f"}]'
       : 'v7';
     const flags = spec.key === 'store' && value === 'postgres' ? { databaseUrl: 'postgres://x' } : {};
     const got = (loadConfig(flags, { [env]: value }) as unknown as Record<string, unknown>)[spec.key];

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
-import type { CommitBatch, JobDelta, JobEventRecord, Store, StoredState } from './store.js';
+import type { CommitBatch, FiringRecord, JobDelta, JobEventRecord, Store, StoredState } from './store.js';
 
 export interface JournalOptions {
   /** Payloads and results kept whole up to this size; larger ones keep a prefix and their size. */
@@ -28,6 +28,7 @@ export type CommitListener = (batchNo: number, error: Error | null) => void;
 export class Journal {
   private deltas = new Map<number, JobDelta>();
   private events: JobEventRecord[] = [];
+  private firings: FiringRecord[] = [];
   private urgent = false;
   private lazyTimer: ReturnType<typeof setTimeout> | null = null;
   /** Number of the batch being collected; acknowledgements register against it. */
@@ -119,6 +120,13 @@ export class Journal {
     return this.urgent;
   }
 
+  /** A cron tick fired (creating `job`, or nothing when the submission was refused). */
+  recordFiring(schedule: string, tickAt: number, job: Job | null): void {
+    this.firings.push({ schedule, tickAt, jobId: job?.id ?? null });
+    if (job !== null) this.event(job, 'schedule', `${schedule} ${new Date(tickAt).toISOString()}`);
+    this.urgent = true;
+  }
+
   /** The batch being collected must be committed this turn (an acknowledgement waits on it). */
   requireCommit(): void {
     this.urgent = true;
@@ -157,17 +165,19 @@ export class Journal {
       this.commitAfterFlight = true;
       return;
     }
-    if (this.deltas.size === 0 && this.events.length === 0 && !this.urgent) return;
+    if (this.deltas.size === 0 && this.events.length === 0 && this.firings.length === 0 && !this.urgent) return;
     const batchNo = this.batchNo++;
     const batch: CommitBatch = {
       deltas: [...this.deltas.values()],
       events: this.events,
+      firings: this.firings,
       sync: this.urgent,
       nextHandle: this.engine.handleCounter,
     };
     const inserted = this.pendingInserts;
     this.deltas = new Map();
     this.events = [];
+    this.firings = [];
     this.urgent = false;
     this.pendingInserts = [];
     let result: void | Promise<void>;
@@ -235,6 +245,8 @@ export class Journal {
       this.deltas.set(id, older === undefined ? d : mergeDeltas(older, d));
     }
     this.events = batch.events.filter((e) => !withdrawn.has(e.jobId)).concat(this.events);
+    // A firing whose job was withdrawn did not happen: the tick fires again after a restart.
+    this.firings = (batch.firings ?? []).filter((f) => f.jobId === null || !withdrawn.has(f.jobId)).concat(this.firings);
     for (const l of this.listeners) l(batchNo, error);
   }
 

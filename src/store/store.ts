@@ -67,9 +67,18 @@ export interface JobEventRecord {
   detail: string | null;
 }
 
+/** A cron schedule's tick, stored in the same batch as the job it created (or none). */
+export interface FiringRecord {
+  schedule: string;
+  tickAt: number;
+  jobId: number | null;
+}
+
 export interface CommitBatch {
   deltas: JobDelta[];
   events: JobEventRecord[];
+  /** Optional: cron firings (absent means none). */
+  firings?: FiringRecord[];
   /** Must be on disk before returning (a background acknowledgement waits for it). */
   sync: boolean;
   /** The engine's next handle number, so handles stay unique across restarts. */
@@ -106,6 +115,8 @@ export interface Store extends StoreQueries {
   eachActive(visit: (job: StoredJob) => void): Promise<number>;
   /** The next job handle number to issue. */
   nextHandleNumber(): Promise<number>;
+  /** The latest stored tick of each cron schedule (ms), so a restart resumes after it. */
+  lastFirings(): Promise<Record<string, number>>;
   /**
    * Applies one batch atomically. Synchronous drivers return nothing; asynchronous ones a promise.
    * Throws (or rejects) when the batch could not be stored; nothing of it is then applied.

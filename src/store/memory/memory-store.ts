@@ -17,6 +17,7 @@ export class MemoryStore implements Store {
   private topId = 0;
   private readonly events = new Map<number, JobEventRecord[]>();
   private nextHandle = 1;
+  private readonly firings = new Map<string, number>();
 
   async open(): Promise<void> {}
 
@@ -97,6 +98,9 @@ export class MemoryStore implements Store {
       list.push(e);
     }
     if (batch.nextHandle > this.nextHandle) this.nextHandle = batch.nextHandle;
+    for (const f of batch.firings ?? []) {
+      if ((this.firings.get(f.schedule) ?? -Infinity) < f.tickAt) this.firings.set(f.schedule, f.tickAt);
+    }
     this.topId = top;
     if (outOfOrder) {
       // Keep the map in id order (lookups and listings rely on it); inserts come in id order in
@@ -105,6 +109,10 @@ export class MemoryStore implements Store {
       this.jobs.clear();
       for (const [id, r] of sorted) this.jobs.set(id, r);
     }
+  }
+
+  async lastFirings(): Promise<Record<string, number>> {
+    return Object.fromEntries(this.firings);
   }
 
   async findJob(handle: string): Promise<JobRecord | null> {

@@ -53,6 +53,13 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX job_events_job ON job_events (job_id, seq);
    CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);`,
+  // 2: cron firings, one row per schedule tick: the key stops two nodes firing one tick.
+  `CREATE TABLE schedule_firings (
+     schedule text NOT NULL,
+     tick_at bigint NOT NULL,
+     job_id bigint,
+     PRIMARY KEY (schedule, tick_at)
+   );`,
 ];
 
 /** Any constant shared by every gearhq process: serialises migrations of one database. */

@@ -103,6 +103,12 @@ export class PostgresStore implements Store, JobClaims {
     return rows.map(toStoredJob);
   }
 
+  async lastFirings(): Promise<Record<string, number>> {
+    const { rows } = await this.db().query<{ schedule: string; tick: string }>(
+      'SELECT schedule, max(tick_at) AS tick FROM schedule_firings GROUP BY schedule');
+    return Object.fromEntries(rows.map((r) => [r.schedule, Number(r.tick)]));
+  }
+
   async nextHandleNumber(): Promise<number> {
     const { rows } = await this.db().query<{ n: number }>(NEXT_HANDLE);
     return rows[0]!.n;
@@ -218,16 +224,19 @@ export class PostgresStore implements Store, JobClaims {
     if (this.closed) throw new Error('the postgres store is closed');
     const plan = planBatch(batch);
     const meta = batch.nextHandle > this.handleStored ? batch.nextHandle : null;
+    const f = batch.firings ?? [];
+    const firings = f.length === 0 ? null
+      : [f.map((x) => x.schedule), f.map((x) => x.tickAt), f.map((x) => x.jobId)];
     const client = await this.writerClient(batch.sync && this.options.durability === 'fsync');
     try {
       if (plan.joinable) {
         // One statement is its own transaction: a single round trip.
-        const all = writeQuery({ update: plan.before[0] ?? null, insert: plan.inserts, events: plan.events, meta });
+        const all = writeQuery({ update: plan.before[0] ?? null, insert: plan.inserts, events: plan.events, firings, meta });
         if (all !== null) await client.query(all);
       } else {
         await client.query('BEGIN');
         for (const update of plan.before) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
-        const rest = writeQuery({ update: null, insert: plan.inserts, events: plan.events, meta });
+        const rest = writeQuery({ update: null, insert: plan.inserts, events: plan.events, firings, meta });
         if (rest !== null) await client.query(rest);
         for (const update of plan.after) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
         await client.query('COMMIT');

@@ -14,6 +14,8 @@ export interface WriteParts {
   update: unknown[][] | null;
   insert: unknown[][] | null;
   events: unknown[][] | null;
+  /** Cron firings: schedule, tick, job id. */
+  firings?: unknown[][] | null;
   /** The handle counter to raise to. */
   meta: number | null;
 }
@@ -68,6 +70,12 @@ const FRAGMENTS = [
     ORDER BY n`,
   },
   {
+    part: 'firings' as const,
+    arity: 3,
+    sql: (p: (i: number) => string) => `INSERT INTO schedule_firings (schedule, tick_at, job_id)
+    SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::bigint[], ${p(2)}::bigint[])`,
+  },
+  {
     part: 'meta' as const,
     arity: 1,
     // The handle counter only moves forward, whatever order batches from several nodes arrive in.
@@ -83,7 +91,7 @@ export function writeQuery(parts: WriteParts): (Named & { values: unknown[] }) |
   let mask = 0;
   const values: unknown[] = [];
   FRAGMENTS.forEach((f, i) => {
-    const data = parts[f.part];
+    const data = parts[f.part] ?? null;
     if (data === null) return;
     mask |= 1 << i;
     if (typeof data === 'number') values.push(data);

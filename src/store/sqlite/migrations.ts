@@ -45,6 +45,13 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX job_events_job ON job_events (job_id);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: cron firings, one row per schedule tick (the key makes a second firing of a tick fail).
+  `CREATE TABLE schedule_firings (
+     schedule TEXT NOT NULL,
+     tick_at INTEGER NOT NULL,
+     job_id INTEGER,
+     PRIMARY KEY (schedule, tick_at)
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {

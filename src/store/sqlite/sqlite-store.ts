@@ -50,6 +50,7 @@ export class SqliteStore implements Store {
   private prepare(db: Database.Database) {
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      lastFirings: db.prepare('SELECT schedule, max(tick_at) AS tick FROM schedule_firings GROUP BY schedule'),
       maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
       byId: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       byUnique: db.prepare("SELECT * FROM jobs WHERE uniq = ? AND uniq <> '' ORDER BY id DESC LIMIT ?"),
@@ -103,6 +104,11 @@ export class SqliteStore implements Store {
 
   commit(batch: CommitBatch): void {
     this.writer!.commit(batch);
+  }
+
+  async lastFirings(): Promise<Record<string, number>> {
+    const rows = this.stmts.lastFirings.all() as { schedule: string; tick: number }[];
+    return Object.fromEntries(rows.map((r) => [r.schedule, r.tick]));
   }
 
   async findJob(handle: string): Promise<JobRecord | null> {

@@ -44,6 +44,7 @@ export class SqliteWriter {
           data_chunks = data_chunks + ?
         WHERE id = ?`),
       event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
+      firing: db.prepare('INSERT INTO schedule_firings (schedule, tick_at, job_id) VALUES (?, ?, ?)'),
       // The handle counter only moves forward, even if a batch carries a lower one.
       raiseMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE
         SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)`),
@@ -77,6 +78,7 @@ export class SqliteWriter {
         }
       }
       for (const e of batch.events) s.event.run(e.jobId, e.at, e.type, e.detail);
+      for (const f of batch.firings ?? []) s.firing.run(f.schedule, f.tickAt, f.jobId);
       s.raiseMeta.run('next_handle', String(batch.nextHandle));
     })();
   }
