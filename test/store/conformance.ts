@@ -554,6 +554,32 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.equal(await store.prune(rules({ maxFinishedJobs: 3 }), now, 1000), 0);
   });
 
+  it('retries and reschedules: a new due time is stored and comes back with the active job', async (f) => {
+    await commit(f.store, batch([inserted(newJob(1))]));
+    await commit(f.store, batch([delta(1, { state: 'scheduled', dueAt: T0 + 60_000, attempts: 1, outcome: 'fail' })]));
+    const rec = (await f.store.findJob('H:test:1'))!;
+    assert.equal(rec.state, 'scheduled');
+    assert.equal(rec.dueAt, T0 + 60_000);
+    const active = await f.store.loadActive();
+    assert.equal(active[0]!.dueAt, T0 + 60_000);
+    if (f.store.capabilities.durable) {
+      const again = await f.reopen();
+      assert.equal((await again.loadActive())[0]!.dueAt, T0 + 60_000);
+    }
+  });
+
+  it('cron firings: stored with their batch; the latest tick per schedule comes back', async (f) => {
+    assert.deepEqual(await f.store.lastFirings(), {});
+    await commit(f.store, { ...batch([inserted(newJob(1))]), firings: [{ schedule: 'nightly', tickAt: T0, jobId: 1 }] });
+    await commit(f.store, { ...batch([inserted(newJob(2))]), firings: [
+      { schedule: 'nightly', tickAt: T0 + 86_400_000, jobId: 2 },
+      { schedule: 'hourly', tickAt: T0 + 3_600_000, jobId: null },
+    ] });
+    const expected = { nightly: T0 + 86_400_000, hourly: T0 + 3_600_000 };
+    assert.deepEqual(await f.store.lastFirings(), expected);
+    if (f.store.capabilities.durable) assert.deepEqual(await (await f.reopen()).lastFirings(), expected);
+  });
+
   it('prune: the cap alone, oldest first, in chunks', async ({ store }) => {
     await seed(store, [
       ...Array.from({ length: 10 }, (_, i) => ({ rec: newJob(i + 1), change: finishedAs('completed', now - 1000 + i) })),
