@@ -8,6 +8,10 @@ import { pino, type Logger } from 'pino';
 import type { ServerConfig, VerboseLevel } from './config.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
+import type { FastifyInstance } from 'fastify';
+import { parseRetryPolicy } from './engine/retry-policy.js';
+import { buildHttpServer } from './http/http-server.js';
+import { parseScheduleDef } from './schedule/cron-schedule.js';
 import { GearmanServer } from './server/gearman-server.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { Journal } from './store/journal.js';
@@ -44,6 +48,12 @@ export interface RunningApp {
 
 export function createLogger(level: VerboseLevel): Logger {
   return pino({ level: PINO_LEVEL[level], base: { pid: process.pid } });
+}
+
+/** `policy:fn` → ['policy', 'fn'] (function names may contain ':'). */
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i + 1)];
 }
 
 export function retentionRules(config: ServerConfig): RetentionRules {
@@ -96,8 +106,23 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     });
     pruner.start();
   }
+  // Settings changed through the API at run time win over nothing but the config file.
+  const settings = await store.loadSettings();
+  const configSchedules = new Set(config.schedules.map((s) => s.name));
+  const schedules = [...config.schedules];
+  for (const [key, value] of Object.entries(settings)) {
+    const [kind, name] = splitKey(key);
+    try {
+      if (kind === 'policy') engine.setPolicy(name, parseRetryPolicy(JSON.parse(value), key));
+      else if (kind === 'paused') { engine.fn(name); engine.pause(name); }
+      else if (kind === 'schedule' && !configSchedules.has(name)) schedules.push(parseScheduleDef(JSON.parse(value), key));
+    } catch (e) {
+      log.warn({ key, err: e }, 'ignoring a stored setting that no longer parses');
+    }
+  }
+  for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
   const scheduler = new Scheduler(engine, journal, log);
-  scheduler.start(config.schedules, await store.lastFirings());
+  scheduler.start(schedules, await store.lastFirings());
   const gearman = new GearmanServer({
     engine, log,
     port: config.port,
@@ -110,6 +135,14 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     journal,
   });
   await gearman.listen();
+  let http: FastifyInstance | null = null;
+  if (config.httpPort > 0) {
+    http = buildHttpServer({
+      engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules,
+    });
+    await http.listen({ port: config.httpPort, host: config.httpListen });
+    log.info({ port: config.httpPort, listen: config.httpListen }, 'HTTP API listening');
+  }
   log.info({ port: gearman.port, listen: config.listen || '*', store: store.name, version: VERSION },
     'gearhq listening');
 
@@ -124,6 +157,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
           await new Promise((r) => setTimeout(r, 50));
         }
         gearman.disconnectAll();
+        await http?.close();
         scheduler.stop();
         await pruner?.stop();
         await journal?.drain();
@@ -139,6 +173,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       gearman.stopListening();
       gearman.disconnectAll();
       stopped ??= (async () => {
+        await http?.close();
         scheduler.stop();
         await pruner?.stop();
         await journal?.drain();

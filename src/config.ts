@@ -19,6 +19,8 @@ export interface ServerConfig {
   /** Address to bind; empty = every interface, as gearmand. */
   listen: string;
   httpPort: number;
+  /** Address the HTTP API binds (loopback unless told otherwise: it can change and cancel jobs). */
+  httpListen: string;
   dataDir: string;
   store: StoreKind;
   databaseUrl: string;
@@ -68,6 +70,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'port', name: 'port', short: 'p', kind: 'int', min: 0, max: 65535, description: 'Gearman port (4730)' },
   { key: 'listen', name: 'listen', short: 'L', kind: 'string', description: 'address to bind (default: all interfaces, as gearmand)' },
   { key: 'httpPort', name: 'http-port', kind: 'int', min: 0, max: 65535, description: 'REST API, metrics and dashboard port (4731; 0 = off)' },
+  { key: 'httpListen', name: 'http-listen', kind: 'string', description: 'address the HTTP API binds (127.0.0.1)' },
   { key: 'dataDir', name: 'data-dir', kind: 'string', description: 'where the SQLite store lives (./gearhq-data)' },
   { key: 'store', name: 'store', kind: 'string', choices: STORES, description: 'job store: memory, sqlite or postgres' },
   { key: 'databaseUrl', name: 'database-url', kind: 'string', description: 'PostgreSQL connection URL for --store postgres' },
@@ -99,6 +102,7 @@ export function defaultConfig(): ServerConfig {
     port: 4730,
     listen: '',
     httpPort: 4731,
+    httpListen: '127.0.0.1',
     dataDir: './gearhq-data',
     store: 'sqlite',
     databaseUrl: '',

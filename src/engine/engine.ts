@@ -193,6 +193,19 @@ export class Engine {
   }
 
   /**
+   * Runs a finished job again (a retry by hand): it comes back queued, or scheduled at `dueAt`,
+   * with its handle and history. Returns null when an active job already holds its unique.
+   */
+  revive(r: RestoreRequest): Job | null {
+    const fn = this.fn(r.fn);
+    const key = coalesceKey(r.unique, r.payload);
+    if (this.jobs.has(r.handle) || (key !== null && fn.byKey.has(key))) return null;
+    const job = this.restore(r);
+    this.events.emit('job.requeued', job, 'manual');
+    return job;
+  }
+
+  /**
    * Withdraws a job whose record could not be made durable (the store failed), as if it had
    * never been submitted. A job a worker already took keeps running. Emits nothing.
    */
@@ -338,6 +351,42 @@ export class Engine {
     if (rescheduleAt !== null) this.reschedule(job, rescheduleAt);
     else this.endAttempt(job, 'exception', data);
     return null;
+  }
+
+  /** Stops handing out a function's jobs (they keep queueing); false if unknown. */
+  pause(name: string): boolean {
+    const fn = this.functions.get(name);
+    if (fn === undefined) return false;
+    fn.paused = true;
+    return true;
+  }
+
+  /** Hands out a paused function's jobs again, waking its sleeping workers. */
+  resume(name: string): boolean {
+    const fn = this.functions.get(name);
+    if (fn === undefined) return false;
+    if (fn.paused) {
+      fn.paused = false;
+      if (fn.queuedTotal > 0) this.wake(fn);
+    }
+    return true;
+  }
+
+  /**
+   * Moves a job that is waiting (queued or scheduled) to run at `at` instead. Running jobs cannot
+   * be moved from outside (their worker has them); returns the job, or why not.
+   */
+  rescheduleWaiting(handle: string, at: number): Job | 'not-found' | 'running' {
+    const job = this.jobs.get(handle);
+    if (job === undefined) return 'not-found';
+    if (job.state === 'running') return 'running';
+    if (job.state === 'queued') job.fn.queued[job.priority]!--; // its FIFO entry is skipped from now on
+    else job.fn.scheduledByPriority[job.priority]!--;
+    job.dueAt = at;
+    this.events.emit('job.rescheduled', job, at);
+    if (at > this.clock.now()) this.schedule(job);
+    else this.enqueue(job);
+    return job;
   }
 
   /** Sets (or, with null, removes) a function's retry policy. */
@@ -689,7 +738,8 @@ export class Engine {
       const at = this.due.peekKey();
       if (at === undefined || at > now) break;
       const job = this.due.pop()!;
-      if (job.state !== 'scheduled') continue;
+      // Entries left behind by a reschedule: the job moved on, or is due later now.
+      if (job.state !== 'scheduled' || job.dueAt > now) continue;
       job.fn.scheduledByPriority[job.priority]!--;
       this.events.emit('job.due', job);
       this.enqueue(job);

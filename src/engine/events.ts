@@ -2,7 +2,7 @@ import type { Job } from './job.js';
 import type { Session } from './session.js';
 
 /** Why a running job went back to the queue. */
-export type RequeueReason = 'lost' | 'timeout' | 'released';
+export type RequeueReason = 'lost' | 'timeout' | 'released' | 'manual';
 /** How a job ended without a result. */
 export type FailReason = 'fail' | 'exception' | 'retries-exhausted';
 

@@ -74,6 +74,25 @@ export class Scheduler {
     return s === undefined ? null : this.view(s, previews);
   }
 
+  /** Adds a schedule, or replaces the one with the same name (keeping its last tick). */
+  put(def: ScheduleDef): void {
+    const old = this.schedules.get(def.name);
+    if (old !== undefined) this.disarm(old);
+    const state: ScheduleState = {
+      def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null, lastError: null,
+    };
+    this.schedules.set(def.name, state);
+    if (def.enabled && this.started) this.arm(state, Math.max(this.engine.clock.now(), state.lastTick ?? 0));
+  }
+
+  remove(name: string): boolean {
+    const s = this.schedules.get(name);
+    if (s === undefined) return false;
+    this.disarm(s);
+    this.schedules.delete(name);
+    return true;
+  }
+
   /** Pauses or resumes a schedule; false if there is none by that name. */
   setEnabled(name: string, enabled: boolean): boolean {
     const s = this.schedules.get(name);

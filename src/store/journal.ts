@@ -89,7 +89,8 @@ export class Journal {
       }),
       ev.on('job.requeued', (job, reason) => {
         const d = this.delta(job);
-        d.state = 'queued';
+        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
+        if (reason === 'manual') d.dueAt = job.dueAt;
         d.retries = job.retries;
         this.event(job, 'requeued', reason);
       }),
@@ -134,6 +135,15 @@ export class Journal {
 
   onCommit(fn: CommitListener): void {
     this.listeners.push(fn);
+  }
+
+  /** Like onCommit, returning a function that removes the listener. */
+  private onCommitOff(fn: CommitListener): () => void {
+    this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /**
@@ -202,6 +212,25 @@ export class Journal {
     }
   }
 
+  /**
+   * Commits what is pending (durably) and resolves once it is stored, or rejects with the store's
+   * error: for acknowledgements outside the Gearman port, such as HTTP 201.
+   */
+  commitAndWait(): Promise<void> {
+    const batchNo = this.batchNo;
+    this.requireCommit();
+    const done = new Promise<void>((resolve, reject) => {
+      const off = this.onCommitOff((b, err) => {
+        if (b < batchNo) return;
+        off();
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    this.commit();
+    return done;
+  }
+
   /** Commits what is pending and waits for it (shutdown). */
   async drain(): Promise<void> {
     this.commit();
@@ -222,7 +251,7 @@ export class Journal {
       this.log.info('store writable again');
       this.lastError = null;
     }
-    for (const l of this.listeners) l(batchNo, null);
+    for (const l of [...this.listeners]) l(batchNo, null);
   }
 
   private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error): void {
@@ -247,7 +276,7 @@ export class Journal {
     this.events = batch.events.filter((e) => !withdrawn.has(e.jobId)).concat(this.events);
     // A firing whose job was withdrawn did not happen: the tick fires again after a restart.
     this.firings = (batch.firings ?? []).filter((f) => f.jobId === null || !withdrawn.has(f.jobId)).concat(this.firings);
-    for (const l of this.listeners) l(batchNo, error);
+    for (const l of [...this.listeners]) l(batchNo, error);
   }
 
   private submitted(job: Job, by: Session | null): void {

@@ -118,6 +118,12 @@ export interface Store extends StoreQueries {
   /** The latest stored tick of each cron schedule (ms), so a restart resumes after it. */
   lastFirings(): Promise<Record<string, number>>;
   /**
+   * Server settings changed at run time (retry policies, paused functions, schedules made through
+   * the API), as JSON text by key; `null` removes a key. Written at once, durably.
+   */
+  putSetting(key: string, value: string | null): Promise<void>;
+  loadSettings(): Promise<Record<string, string>>;
+  /**
    * Applies one batch atomically. Synchronous drivers return nothing; asynchronous ones a promise.
    * Throws (or rejects) when the batch could not be stored; nothing of it is then applied.
    */

@@ -18,6 +18,7 @@ export class MemoryStore implements Store {
   private readonly events = new Map<number, JobEventRecord[]>();
   private nextHandle = 1;
   private readonly firings = new Map<string, number>();
+  private readonly settings = new Map<string, string>();
 
   async open(): Promise<void> {}
 
@@ -109,6 +110,15 @@ export class MemoryStore implements Store {
       this.jobs.clear();
       for (const [id, r] of sorted) this.jobs.set(id, r);
     }
+  }
+
+  async putSetting(key: string, value: string | null): Promise<void> {
+    if (value === null) this.settings.delete(key);
+    else this.settings.set(key, value);
+  }
+
+  async loadSettings(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.settings);
   }
 
   async lastFirings(): Promise<Record<string, number>> {

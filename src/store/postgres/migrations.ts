@@ -60,6 +60,8 @@ const MIGRATIONS: readonly string[] = [
      job_id bigint,
      PRIMARY KEY (schedule, tick_at)
    );`,
+  // 3: settings changed at run time (policies, paused functions, API-made schedules), JSON by key.
+  `CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);`,
 ];
 
 /** Any constant shared by every gearhq process: serialises migrations of one database. */

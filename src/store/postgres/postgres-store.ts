@@ -103,6 +103,19 @@ export class PostgresStore implements Store, JobClaims {
     return rows.map(toStoredJob);
   }
 
+  async putSetting(key: string, value: string | null): Promise<void> {
+    if (value === null) await this.db().query('DELETE FROM settings WHERE key = $1', [key]);
+    else {
+      await this.db().query(`INSERT INTO settings (key, value) VALUES ($1, $2)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [key, value]);
+    }
+  }
+
+  async loadSettings(): Promise<Record<string, string>> {
+    const { rows } = await this.db().query<{ key: string; value: string }>('SELECT key, value FROM settings');
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
   async lastFirings(): Promise<Record<string, number>> {
     const { rows } = await this.db().query<{ schedule: string; tick: string }>(
       'SELECT schedule, max(tick_at) AS tick FROM schedule_firings GROUP BY schedule');

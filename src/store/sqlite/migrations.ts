@@ -52,6 +52,8 @@ const MIGRATIONS: readonly string[] = [
      job_id INTEGER,
      PRIMARY KEY (schedule, tick_at)
    );`,
+  // 3: settings changed at run time (policies, paused functions, API-made schedules), JSON by key.
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -106,6 +106,19 @@ export class SqliteStore implements Store {
     this.writer!.commit(batch);
   }
 
+  async putSetting(key: string, value: string | null): Promise<void> {
+    const db = this.db!;
+    db.pragma('synchronous = FULL');
+    if (value === null) db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    else db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.writer!.forgetSyncMode();
+  }
+
+  async loadSettings(): Promise<Record<string, string>> {
+    const rows = this.db!.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
   async lastFirings(): Promise<Record<string, number>> {
     const rows = this.stmts.lastFirings.all() as { schedule: string; tick: number }[];
     return Object.fromEntries(rows.map((r) => [r.schedule, r.tick]));

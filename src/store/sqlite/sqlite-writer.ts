@@ -55,6 +55,11 @@ export class SqliteWriter {
     };
   }
 
+  /** Someone else changed the connection's synchronous mode; set it again on the next commit. */
+  forgetSyncMode(): void {
+    this.syncMode = null;
+  }
+
   commit(batch: CommitBatch): void {
     const db = this.db;
     const mode = batch.sync && this.durability === 'fsync' ? 'FULL' : 'NORMAL';

@@ -1,0 +1,85 @@
+/**
+ * The HTTP side of the server (Fastify): the REST API of API.md, health checks, and errors in
+ * one shape, `{error: {code, message}}`, with codes from the error catalogue or the few HTTP-only
+ * ones below. Routes are thin: they validate, call the engine, store or scheduler, and shape JSON.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.js';
+import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
+import type { Scheduler } from '../schedule/scheduler.js';
+import type { Journal } from '../store/journal.js';
+import type { Store } from '../store/store.js';
+import { registerFunctionRoutes } from './routes-functions.js';
+import { registerJobRoutes } from './routes-jobs.js';
+import { registerScheduleRoutes } from './routes-schedules.js';
+
+export interface HttpDeps {
+  engine: Engine;
+  store: Store;
+  /** Null when the store keeps no history (memory mode). */
+  journal: Journal | null;
+  scheduler: Scheduler;
+  log: Logger;
+  version: string;
+  /** Payload/result bytes shown in job JSON before `truncated: true`. */
+  previewBytes: number;
+  /** Names of schedules that come from the config file (read-only through the API). */
+  configSchedules: ReadonlySet<string>;
+}
+
+/** HTTP-only error codes (the rest come from the catalogue). */
+export const HTTP_ERRORS = {
+  BAD_REQUEST: { http: 400, description: 'The request is malformed or a field is invalid.' },
+  NOT_FOUND: { http: 404, description: 'No such route.' },
+  JOB_NOT_FOUND: { http: 404, description: 'No job with that handle.' },
+  FUNCTION_NOT_FOUND: { http: 404, description: 'No function with that name.' },
+  SCHEDULE_NOT_FOUND: { http: 404, description: 'No schedule with that name.' },
+  CONFLICT: { http: 409, description: 'The request conflicts with the resource\'s state.' },
+  STORE_UNAVAILABLE: { http: 503, description: 'The store is not reachable.' },
+} as const;
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+export class ApiError extends Error {
+  constructor(readonly code: HttpErrorCode | ErrorCode, message: string) {
+    super(message);
+  }
+
+  get status(): number {
+    return (HTTP_ERRORS as Record<string, { http: number }>)[this.code]?.http
+      ?? (ERRORS as Record<string, { http: number }>)[this.code]?.http ?? 500;
+  }
+}
+
+export function sendError(reply: FastifyReply, code: HttpErrorCode | ErrorCode, message: string): FastifyReply {
+  const e = new ApiError(code, message);
+  return reply.code(e.status).send({ error: { code, message } });
+}
+
+export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 70 * 1024 * 1024 });
+  app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
+    if (err instanceof ApiError) return sendError(reply, err.code, err.message);
+    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500)) {
+      return sendError(reply, 'BAD_REQUEST', err.message);
+    }
+    deps.log.error({ err }, 'HTTP request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
+
+  app.get('/healthz', async () => ({ status: 'ok', version: deps.version }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.store.nextHandleNumber();
+      return { status: 'ready', store: deps.store.name };
+    } catch (e) {
+      return sendError(reply, 'STORE_UNAVAILABLE', `store ${deps.store.name}: ${(e as Error).message}`);
+    }
+  });
+  registerJobRoutes(app, deps);
+  registerFunctionRoutes(app, deps);
+  registerScheduleRoutes(app, deps);
+  return app;
+}

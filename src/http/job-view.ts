@@ -1,0 +1,90 @@
+/**
+ * The JSON shape of a job in the HTTP API (API.md): times as ISO-8601 UTC, bytes as
+ * {size, text} when valid UTF-8 or {size, base64} otherwise, cut to a preview size.
+ */
+import type { Job } from '../engine/job.js';
+import { PRIORITY_NAMES } from '../engine/job.js';
+import type { JobEventRecord, JobRecord } from '../store/store.js';
+
+export interface BytesView {
+  size: number;
+  text?: string;
+  base64?: string;
+  truncated: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function bytesView(data: Buffer | null, size: number | null, previewBytes: number): BytesView | null {
+  if (data === null) return null;
+  const total = size ?? data.length;
+  const shown = data.length > previewBytes ? data.subarray(0, previewBytes) : data;
+  const truncated = shown.length < total;
+  try {
+    return { size: total, text: utf8.decode(shown), truncated };
+  } catch {
+    return { size: total, base64: shown.toString('base64'), truncated };
+  }
+}
+
+const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
+
+/** A latin1 wire string (byte-exact) as the text a person reads. */
+export function wireText(s: string): string {
+  return Buffer.from(s, 'latin1').toString('utf8');
+}
+
+export function recordView(r: JobRecord, events: JobEventRecord[], previewBytes: number) {
+  return {
+    handle: r.handle,
+    function: wireText(r.fn),
+    unique: wireText(r.unique),
+    priority: PRIORITY_NAMES[r.priority],
+    background: r.background,
+    state: r.state,
+    submittedAt: iso(r.submittedAt),
+    dueAt: iso(r.dueAt),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    attempts: r.attempts,
+    retries: r.retries,
+    worker: r.worker,
+    submitter: r.submitter,
+    progress: { numerator: Number(r.numerator ?? 0), denominator: Number(r.denominator ?? 0) },
+    payload: bytesView(r.payload, r.payloadSize, previewBytes),
+    result: bytesView(r.result, r.resultSize, previewBytes),
+    error: bytesView(r.error, null, previewBytes),
+    outcome: r.outcome,
+    warnings: r.warnings,
+    dataChunks: r.dataChunks,
+    events: events.map((e) => ({ at: iso(e.at), type: e.type, detail: e.detail })),
+  };
+}
+
+/** A job the engine holds (stores without history, or the freshest view of an active job). */
+export function liveView(job: Job, previewBytes: number) {
+  return {
+    handle: job.handle,
+    function: wireText(job.fn.name),
+    unique: wireText(job.unique),
+    priority: PRIORITY_NAMES[job.priority],
+    background: job.background || job.backgroundRefs > 0,
+    state: job.state,
+    submittedAt: iso(job.submittedAt),
+    dueAt: iso(job.dueAt),
+    startedAt: iso(job.startedAt || null),
+    finishedAt: null,
+    attempts: job.attempts,
+    retries: job.retries,
+    worker: job.worker === null ? null : `${job.worker.address}#${job.worker.id}`,
+    submitter: null,
+    progress: { numerator: Number(job.numerator), denominator: Number(job.denominator) },
+    payload: bytesView(job.payload, job.payload.length, previewBytes),
+    result: null,
+    error: null,
+    outcome: null,
+    warnings: 0,
+    dataChunks: 0,
+    events: [],
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * /api/v1/functions and /api/v1/workers: what each function holds, its retry policy, pausing;
+ * who is connected. Policy and pause changes are stored as settings and survive restarts.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { FunctionQueue } from '../engine/function-queue.js';
+import { parseRetryPolicy, PolicyError } from '../engine/retry-policy.js';
+import { ApiError, type HttpDeps } from './http-server.js';
+import { wireText } from './job-view.js';
+
+const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { engine, store } = deps;
+
+  function view(f: FunctionQueue) {
+    return {
+      name: wireText(f.name),
+      queued: { high: f.queued[0], normal: f.queued[1], low: f.queued[2] },
+      scheduled: f.scheduled,
+      running: f.running,
+      workers: f.workers.length,
+      paused: f.paused,
+      policy: f.policy,
+      effectivePolicy: engine.policyOf(f),
+    };
+  }
+
+  function fnOr404(name: string): FunctionQueue {
+    const f = engine.functions.get(latin1(name));
+    if (f === undefined) throw new ApiError('FUNCTION_NOT_FOUND', `no function ${JSON.stringify(name)}`);
+    return f;
+  }
+
+  app.get('/api/v1/functions', async () => ({
+    functions: [...engine.functions.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(view),
+  }));
+
+  app.get<{ Params: { name: string } }>('/api/v1/functions/:name', async (req) => view(fnOr404(req.params.name)));
+
+  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/functions/:name/policy', async (req) => {
+    let policy;
+    try {
+      policy = parseRetryPolicy(req.body, 'policy');
+    } catch (e) {
+      if (e instanceof PolicyError) throw new ApiError('BAD_REQUEST', e.message);
+      throw e;
+    }
+    const name = latin1(req.params.name);
+    await store.putSetting(`policy:${name}`, JSON.stringify(policy));
+    engine.setPolicy(name, policy);
+    return view(engine.fn(name));
+  });
+
+  app.delete<{ Params: { name: string } }>('/api/v1/functions/:name/policy', async (req) => {
+    const f = fnOr404(req.params.name);
+    await store.putSetting(`policy:${f.name}`, null);
+    engine.setPolicy(f.name, null);
+    return view(f);
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(`/api/v1/functions/:name/${action}`, async (req) => {
+      const name = latin1(req.params.name);
+      engine.fn(name); // pausing a function before its first job is allowed
+      await store.putSetting(`paused:${name}`, action === 'pause' ? 'true' : null);
+      if (action === 'pause') engine.pause(name);
+      else engine.resume(name);
+      return view(engine.fn(name));
+    });
+  }
+
+  app.get('/api/v1/workers', async () => {
+    const workers = [];
+    const seen = new Set<unknown>();
+    for (const f of engine.functions.values()) {
+      for (const s of f.workers) {
+        if (seen.has(s)) continue;
+        seen.add(s);
+        workers.push({
+          id: s.id,
+          clientId: wireText(s.clientId),
+          address: s.address,
+          connectedAt: new Date(s.connectedAt).toISOString(),
+          functions: s.abilities.map((a) => wireText(a.fn.name)),
+          sleeping: s.sleeping,
+          jobs: [...(s.held ?? [])].map((j) => ({
+            handle: j.handle, function: wireText(j.fn.name), startedAt: new Date(j.startedAt).toISOString(),
+          })),
+        });
+      }
+    }
+    return { workers };
+  });
+}
