@@ -147,6 +147,17 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     'gearhq listening');
 
   let stopped: Promise<void> | null = null;
+  /** After the connections are gone: services, the last journal batch, the store. */
+  const closeDown = async (): Promise<void> => {
+    await http?.close();
+    scheduler.stop();
+    await pruner?.stop();
+    await journal?.drain();
+    journal?.stop();
+    await store.close();
+    loopDelay.disable();
+    log.info(loopReport(), 'gearhq stopped');
+  };
   const app: RunningApp = {
     config, engine, store, gearman, log, journal, scheduler,
     stop(graceMs = 10000) {
@@ -157,14 +168,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
           await new Promise((r) => setTimeout(r, 50));
         }
         gearman.disconnectAll();
-        await http?.close();
-        scheduler.stop();
-        await pruner?.stop();
-        await journal?.drain();
-        journal?.stop();
-        await store.close();
-        loopDelay.disable();
-        log.info(loopReport(), 'gearhq stopped');
+        await closeDown();
       })();
       return stopped;
     },
@@ -172,16 +176,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       // Also cuts a graceful stop in progress short.
       gearman.stopListening();
       gearman.disconnectAll();
-      stopped ??= (async () => {
-        await http?.close();
-        scheduler.stop();
-        await pruner?.stop();
-        await journal?.drain();
-        journal?.stop();
-        await store.close();
-        loopDelay.disable();
-        log.info(loopReport(), 'gearhq stopped');
-      })();
+      stopped ??= closeDown();
       return stopped;
     },
   };

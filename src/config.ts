@@ -148,6 +148,16 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+/** Structured options arrive as objects from the config file and as JSON text from env or flags. */
+function jsonOf(raw: unknown, where: string): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${where}: expected JSON`);
+  }
+}
+
 function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
   const where = source === 'option' ? `--${spec.name}` : `${source} ${spec.name}`;
   switch (spec.kind) {
@@ -174,14 +184,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       return typeof raw === 'number' ? raw : parseDuration(String(raw), where);
     case 'policy':
     case 'policies': {
-      let value = raw;
-      if (typeof value === 'string') {
-        try {
-          value = JSON.parse(value);
-        } catch {
-          throw new ConfigError(`${where}: expected JSON`);
-        }
-      }
+      const value = jsonOf(raw, where);
       try {
         if (spec.kind === 'policy') return value === null ? null : parseRetryPolicy(value, where);
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -193,14 +196,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       }
     }
     case 'schedules': {
-      let value = raw;
-      if (typeof value === 'string') {
-        try {
-          value = JSON.parse(value);
-        } catch {
-          throw new ConfigError(`${where}: expected JSON`);
-        }
-      }
+      const value = jsonOf(raw, where);
       if (!Array.isArray(value)) throw new ConfigError(`${where}: expected a list of schedules`);
       try {
         const defs = value.map((d, i) => parseScheduleDef(d, `${where}[${i}]`));
@@ -215,13 +211,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       }
     }
     case 'retention': {
-      if (typeof raw === 'string') {
-        try {
-          raw = JSON.parse(raw);
-        } catch {
-          throw new ConfigError(`${where}: expected JSON like {"fn": {"completed": "1d"}}`);
-        }
-      }
+      raw = jsonOf(raw, where);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
         throw new ConfigError(`${where}: expected an object like {"fn": {"completed": "1d"}}`);
       }
