@@ -4,7 +4,8 @@ import type { Clock, TimerHandle } from './clock.js';
 import { EngineEmitter, type FailReason, type RequeueReason } from './events.js';
 import { FunctionQueue } from './function-queue.js';
 import { Job, Priority } from './job.js';
-import { MinHeap } from './min-heap.js';
+import { DueIndex } from './due-index.js';
+import { UniqueIndex } from './unique-index.js';
 import { nextAttemptAt, parseRescheduleRequest, type RetryOutcome, type RetryPolicy } from './retry-policy.js';
 import type { Session } from './session.js';
 
@@ -72,16 +73,17 @@ export class Engine {
   /** Active jobs (scheduled, queued, running) by handle. */
   readonly jobs = new Map<string, Job>();
   /** Most recently created active job per unique, across functions (GET_STATUS_UNIQUE). */
-  private readonly byUnique = new Map<string, Job>();
-  /** Older active jobs hidden behind a newer one with the same unique in another function. */
-  private readonly shadowedUniques = new Map<string, Job[]>();
-  private readonly due = new MinHeap<Job>();
-  private dueTimer: TimerHandle | null = null;
-  private dueTimerAt = 0;
+  private readonly uniques = new UniqueIndex();
+  private readonly due: DueIndex;
   private nextHandle: number;
 
   constructor(readonly options: EngineOptions) {
     this.nextHandle = options.firstHandle ?? 1;
+    this.due = new DueIndex(options.clock, (job) => {
+      job.fn.scheduledByPriority[job.priority]!--;
+      this.events.emit('job.due', job);
+      this.enqueue(job);
+    });
   }
 
   get clock(): Clock {
@@ -137,9 +139,8 @@ export class Engine {
     if (req.unique.length > o.maxUniqueBytes) return 'UNIQUE_TOO_LARGE';
     if (req.payload.length > o.maxPayloadBytes) return 'PAYLOAD_TOO_LARGE';
     const fn = this.fn(req.fn);
-    const key = coalesceKey(req.unique, req.payload);
-    if (key !== null) {
-      const existing = fn.byKey.get(key);
+    {
+      const existing = this.uniques.find(fn, req.unique, req.payload);
       if (existing !== undefined) {
         if (req.background) existing.backgroundRefs++;
         else if (session !== null) this.attachClient(existing, session);
@@ -156,11 +157,7 @@ export class Engine {
     const job = new Job(id, handle, fn, req.unique, req.payload, req.priority, req.background,
       req.reducer, req.dueAt > now ? req.dueAt : 0, now);
     this.jobs.set(handle, job);
-    if (key !== null) {
-      job.coalesceKey = key;
-      fn.byKey.set(key, job);
-    }
-    if (req.unique.length > 0) this.indexUnique(job);
+    this.uniques.add(job);
     if (!req.background && session !== null) this.attachClient(job, session);
     this.events.emit('job.submitted', job, session);
     if (job.dueAt > 0) this.schedule(job);
@@ -180,12 +177,7 @@ export class Engine {
     job.retries = r.retries;
     job.attempts = r.attempts;
     this.jobs.set(job.handle, job);
-    const key = coalesceKey(r.unique, r.payload);
-    if (key !== null && !fn.byKey.has(key)) {
-      job.coalesceKey = key;
-      fn.byKey.set(key, job);
-    }
-    if (r.unique.length > 0) this.indexUnique(job);
+    this.uniques.add(job);
     if (r.id >= this.nextHandle) this.nextHandle = r.id + 1;
     if (job.dueAt > 0) this.schedule(job);
     else this.enqueue(job);
@@ -198,8 +190,7 @@ export class Engine {
    */
   revive(r: RestoreRequest): Job | null {
     const fn = this.fn(r.fn);
-    const key = coalesceKey(r.unique, r.payload);
-    if (this.jobs.has(r.handle) || (key !== null && fn.byKey.has(key))) return null;
+    if (this.jobs.has(r.handle) || this.uniques.find(fn, r.unique, r.payload) !== undefined) return null;
     const job = this.restore(r);
     this.events.emit('job.requeued', job, 'manual');
     return job;
@@ -220,7 +211,7 @@ export class Engine {
   }
 
   statusByUnique(unique: string): JobStatus {
-    const job = unique.length > 0 ? this.byUnique.get(unique) : undefined;
+    const job = this.uniques.byUniqueAnywhere(unique);
     if (job === undefined || !job.isActive) return UNKNOWN_STATUS;
     return statusOf(job);
   }
@@ -418,7 +409,7 @@ export class Engine {
       // that did nothing wrong), and the job ends as cancelled. New submissions no longer join it.
       if (job.cancelRequested) return true;
       job.cancelRequested = true;
-      this.unindex(job);
+      this.uniques.remove(job);
       this.events.emit('job.cancelled', job);
       return true;
     }
@@ -671,41 +662,11 @@ export class Engine {
     else if (job.state === 'scheduled') fn.scheduledByPriority[job.priority]!--;
     job.state = state;
     this.jobs.delete(job.handle);
-    this.unindex(job);
+    this.uniques.remove(job);
     if (job.clients !== null) {
       for (const c of job.clients) c.attached?.delete(job);
       job.clients = null;
     }
-  }
-
-  /** Out of the coalescing indexes: later submissions with the same unique make a new job. */
-  private unindex(job: Job): void {
-    const key = job.coalesceKey;
-    if (key !== null) {
-      if (job.fn.byKey.get(key) === job) job.fn.byKey.delete(key);
-      job.coalesceKey = null;
-    }
-    const u = job.unique;
-    if (u.length > 0 && this.byUnique.get(u) === job) {
-      this.byUnique.delete(u);
-      const older = this.shadowedUniques.get(u);
-      if (older !== undefined) {
-        let next: Job | undefined;
-        while ((next = older.pop()) !== undefined && !next.isActive);
-        if (next !== undefined) this.byUnique.set(u, next);
-        if (older.length === 0) this.shadowedUniques.delete(u);
-      }
-    }
-  }
-
-  private indexUnique(job: Job): void {
-    const prev = this.byUnique.get(job.unique);
-    if (prev !== undefined && prev !== job && prev.isActive) {
-      let older = this.shadowedUniques.get(job.unique);
-      if (older === undefined) this.shadowedUniques.set(job.unique, (older = []));
-      older.push(prev);
-    }
-    this.byUnique.set(job.unique, job);
   }
 
   // ---------------------------------------------------------------------------------- due times
@@ -713,46 +674,13 @@ export class Engine {
   private schedule(job: Job): void {
     job.state = 'scheduled';
     job.fn.scheduledByPriority[job.priority]!++;
-    this.due.push(job.dueAt, job);
-    this.armDueTimer();
+    this.due.add(job);
   }
 
-  private armDueTimer(): void {
-    const next = this.due.peekKey();
-    if (next === undefined) return;
-    if (this.dueTimer !== null) {
-      if (this.dueTimerAt <= next) return;
-      this.clock.clearTimer(this.dueTimer);
-    }
-    this.dueTimerAt = next;
-    this.dueTimer = this.clock.setTimer(() => {
-      this.dueTimer = null;
-      this.releaseDue();
-    }, Math.max(0, next - this.clock.now()));
-  }
-
-  /** Moves every job whose time has come into its queue (waking workers), then re-arms. */
+  /** Moves every job whose time has come into its queue (tests call it after moving a clock). */
   releaseDue(): void {
-    const now = this.clock.now();
-    for (;;) {
-      const at = this.due.peekKey();
-      if (at === undefined || at > now) break;
-      const job = this.due.pop()!;
-      // Entries left behind by a reschedule: the job moved on, or is due later now.
-      if (job.state !== 'scheduled' || job.dueAt > now) continue;
-      job.fn.scheduledByPriority[job.priority]!--;
-      this.events.emit('job.due', job);
-      this.enqueue(job);
-    }
-    this.armDueTimer();
+    this.due.release();
   }
-}
-
-/** The coalescing key for a unique: none for empty, the workload for `-`, else the unique. */
-function coalesceKey(unique: string, payload: Buffer): string | null {
-  if (unique.length === 0) return null;
-  if (unique === '-') return payload.length === 0 ? null : '-\0' + payload.latin1Slice(0, payload.length);
-  return unique;
 }
 
 /** C `atoi` as text: optional sign and leading digits, anything else 0. */
