@@ -46,7 +46,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
   /** The stored record with its timeline, after pending changes reach the store; else the live job. */
   async function view(handle: string) {
     if (journal !== null) {
-      await journal.commitAndWait();
+      await journal.commitAndWait(false);
       const rec = await store.findJob(handle);
       if (rec !== null) return recordView(rec, await store.jobEvents(rec.id), deps.previewBytes);
     }
@@ -91,7 +91,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     if (q.q !== undefined) throw new ApiError('BAD_REQUEST', 'text search (q) is not available yet');
     if (journal === null) throw new ApiError('BAD_REQUEST', 'this server keeps no job history (--store memory)');
-    await journal.commitAndWait();
+    await journal.commitAndWait(false);
     let page;
     try {
       page = await store.listJobs({
@@ -121,7 +121,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/retry', async (req) => {
     const { handle } = req.params;
     if (engine.jobs.has(handle)) throw new ApiError('CONFLICT', `job ${handle} has not finished; nothing to retry`);
-    const rec = journal !== null ? (await journal.commitAndWait(), await store.findJob(handle)) : null;
+    const rec = journal !== null ? (await journal.commitAndWait(false), await store.findJob(handle)) : null;
     if (rec === null) throw new ApiError('JOB_NOT_FOUND', `no job ${handle}`);
     if (!(FINISHED_STATES as readonly string[]).includes(rec.state)) throw new ApiError('CONFLICT', `job ${handle} is ${rec.state}`);
     if (rec.payload.length < rec.payloadSize) {

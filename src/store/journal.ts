@@ -213,12 +213,17 @@ export class Journal {
   }
 
   /**
-   * Commits what is pending (durably) and resolves once it is stored, or rejects with the store's
-   * error: for acknowledgements outside the Gearman port, such as HTTP 201.
+   * Commits what is pending and resolves once it is stored, or rejects with the store's error:
+   * durably for acknowledgements outside the Gearman port (HTTP 201), without an fsync for reads
+   * that must see the latest changes.
    */
-  commitAndWait(): Promise<void> {
+  commitAndWait(durable = true): Promise<void> {
+    if (!durable && this.deltas.size === 0 && this.events.length === 0 && this.firings.length === 0 && !this.urgent) {
+      // Nothing pending: what was committed (or is being) is what a reader will see.
+      return this.inFlight ?? Promise.resolve();
+    }
     const batchNo = this.batchNo;
-    this.requireCommit();
+    if (durable) this.requireCommit();
     const done = new Promise<void>((resolve, reject) => {
       const off = this.onCommitOff((b, err) => {
         if (b < batchNo) return;
