@@ -20,6 +20,12 @@ export interface DecoderLimits {
   maxBodyBytes: number;
   /** Longest admin text line, newline included. */
   maxTextLine: number;
+  /**
+   * Packet types whose blob the receiver uses at once and keeps only briefly (forwarded results,
+   * echoes): given as a view of the socket chunk instead of a copy when the packet arrived whole
+   * in one chunk. Everything else (payloads that wait in a queue) is always copied.
+   */
+  transientData?: ReadonlySet<number>;
 }
 
 export const DEFAULT_DECODER_LIMITS: DecoderLimits = {
@@ -149,7 +155,7 @@ export class Decoder {
     const spec = PACKETS[type]!;
     if (spec.args === 0) {
       // Packets without arguments ignore any body, as gearmand does.
-      this.sink.onPacket(type, EMPTY_ARGS, spec.data ? copy(buf, body, end) : null);
+      this.sink.onPacket(type, EMPTY_ARGS, spec.data ? this.blob(buf, type, body, end) : null);
       return;
     }
     const args: string[] = new Array(spec.args);
@@ -166,11 +172,18 @@ export class Decoder {
       at = nul + 1;
     }
     if (spec.data) {
-      this.sink.onPacket(type, args, copy(buf, at, end));
+      this.sink.onPacket(type, args, this.blob(buf, type, at, end));
     } else {
       args[terminated] = buf.latin1Slice(at, end);
       this.sink.onPacket(type, args, null);
     }
+  }
+
+  /** A packet's blob: a view of a socket chunk where that is safe (see transientData), else a copy. */
+  private blob(buf: Buffer, type: number, from: number, to: number): Buffer {
+    // The decoder's own buffer is reused for later bytes, so views into it are never handed out.
+    if (buf !== this.buf && this.limits.transientData?.has(type) === true) return buf.subarray(from, to);
+    return copy(buf, from, to);
   }
 
   /** Returns the offset after the line, or -1 when the line is not complete yet. */

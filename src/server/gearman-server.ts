@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { DEFAULT_DECODER_LIMITS } from '../protocol/decoder.js';
+import { PacketType } from '../protocol/packets.js';
 import { answerAdmin, type AdminContext } from './admin.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { DurableAcks } from './durable-acks.js';
@@ -23,6 +24,11 @@ export interface GearmanServerOptions {
   /** Present when the store is durable: background acknowledgements wait for its commits. */
   journal: Journal | null;
 }
+
+/** Blobs forwarded at once rather than queued: results, progress data, echoes. */
+const TRANSIENT_DATA: ReadonlySet<number> = new Set([
+  PacketType.WORK_COMPLETE, PacketType.WORK_DATA, PacketType.WORK_WARNING, PacketType.WORK_EXCEPTION, PacketType.ECHO_REQ,
+]);
 
 /** The Gearman TCP listener: accepts connections and keeps the set of open ones. */
 export class GearmanServer {
@@ -50,7 +56,7 @@ export class GearmanServer {
       flusher,
       acks: journal !== null ? new DurableAcks(journal) : null,
       log: opts.log,
-      decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024 },
+      decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024, transientData: TRANSIENT_DATA },
       exceptionsByDefault: opts.exceptions,
       admin: (line) => answerAdmin(admin, line),
       outputHighWater: 1024 * 1024,
