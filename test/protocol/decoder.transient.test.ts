@@ -1,0 +1,45 @@
+/**
+ * Forwarded blobs (transientData) come as views of the chunk they arrived in; everything that may
+ * wait in a queue is a private copy, and so is anything assembled from several chunks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Decoder, DEFAULT_DECODER_LIMITS, type PacketSink } from '../../src/protocol/decoder.js';
+import { PacketType } from '../../src/protocol/packets.js';
+import { requestPacket } from '../support/raw-client.js';
+
+function collect(transient: number[]) {
+  const got: { type: number; data: Buffer | null }[] = [];
+  const sink: PacketSink = {
+    onPacket: (type, _args, data) => got.push({ type, data }),
+    onText: () => {},
+    onProtocolError: (e) => assert.fail(e.message),
+  };
+  const d = new Decoder(sink, { ...DEFAULT_DECODER_LIMITS, transientData: new Set(transient) });
+  return { d, got };
+}
+
+test('decoder: a transient blob that arrived whole is a view of its chunk; a queued payload is a copy', () => {
+  const { d, got } = collect([PacketType.WORK_COMPLETE]);
+  const chunk = Buffer.concat([
+    requestPacket(PacketType.WORK_COMPLETE, ['H:x:1', 'result']),
+    requestPacket(PacketType.SUBMIT_JOB, ['f', '', 'payload']),
+  ]);
+  d.push(chunk);
+  assert.equal(got[0]!.data!.toString(), 'result');
+  assert.equal(got[0]!.data!.buffer, chunk.buffer, 'no copy for a forwarded result');
+  assert.equal(got[1]!.data!.toString(), 'payload');
+  assert.notEqual(got[1]!.data!.buffer, chunk.buffer, 'a payload that may wait in a queue is copied');
+  chunk.fill(0);
+  assert.equal(got[1]!.data!.toString(), 'payload', 'the copy survives the chunk being reused');
+});
+
+test('decoder: a transient blob split over chunks is copied out of the decoder\'s own buffer', () => {
+  const { d, got } = collect([PacketType.WORK_COMPLETE]);
+  const bytes = requestPacket(PacketType.WORK_COMPLETE, ['H:x:1', 'split result']);
+  d.push(bytes.subarray(0, 20));
+  d.push(bytes.subarray(20));
+  const again = requestPacket(PacketType.WORK_COMPLETE, ['H:x:2', 'XXXXXXXXXXXXXXXXXXXXXXXXXXXX']);
+  d.push(again.subarray(0, 20));
+  assert.equal(got[0]!.data!.toString(), 'split result', 'later bytes did not overwrite it');
+});
