@@ -27,11 +27,10 @@ test('decoder: a transient blob that arrived whole is a view of its chunk; a que
   ]);
   d.push(chunk);
   assert.equal(got[0]!.data!.toString(), 'result');
-  assert.equal(got[0]!.data!.buffer, chunk.buffer, 'no copy for a forwarded result');
   assert.equal(got[1]!.data!.toString(), 'payload');
-  assert.notEqual(got[1]!.data!.buffer, chunk.buffer, 'a payload that may wait in a queue is copied');
-  chunk.fill(0);
-  assert.equal(got[1]!.data!.toString(), 'payload', 'the copy survives the chunk being reused');
+  chunk.fill(0x2a);
+  assert.equal(got[0]!.data!.toString(), '******', 'the forwarded result is a view of the chunk (no copy)');
+  assert.equal(got[1]!.data!.toString(), 'payload', 'a payload that may wait in a queue is a copy that outlives the chunk');
 });
 
 test('decoder: a transient blob split over chunks is copied out of the decoder\'s own buffer', () => {
