@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
 import type { FastifyInstance } from 'fastify';
 import { parseRetryPolicy } from './engine/retry-policy.js';
-import { buildHttpServer } from './http/http-server.js';
+import { buildHttpServer, type HttpDeps } from './http/http-server.js';
 import { parseScheduleDef } from './schedule/cron-schedule.js';
 import { GearmanServer } from './server/gearman-server.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -40,6 +40,8 @@ export interface RunningApp {
   store: Store;
   gearman: GearmanServer;
   log: Logger;
+  /** What the HTTP API is built from; tests build their own instance with it and use `inject()`. */
+  httpDeps: HttpDeps;
   /** Graceful: stop accepting, let running jobs finish (up to `graceMs`), then close. */
   stop(graceMs?: number): Promise<void>;
   /** Immediate: drop every connection and close. */
@@ -109,7 +111,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   // Settings changed through the API at run time win over nothing but the config file.
   const settings = await store.loadSettings();
   const configSchedules = new Set(config.schedules.map((s) => s.name));
-  const schedules = [...config.schedules];
+  // Copies: a stored pause below must not change the caller's config (tests restart with it).
+  const schedules = config.schedules.map((s) => ({ ...s }));
   for (const [key, value] of Object.entries(settings)) {
     const [kind, name] = splitKey(key);
     try {
@@ -135,11 +138,12 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     journal,
   });
   await gearman.listen();
+  const httpDeps: HttpDeps = {
+    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules,
+  };
   let http: FastifyInstance | null = null;
   if (config.httpPort > 0) {
-    http = buildHttpServer({
-      engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules,
-    });
+    http = buildHttpServer(httpDeps);
     await http.listen({ port: config.httpPort, host: config.httpListen });
     log.info({ port: config.httpPort, listen: config.httpListen }, 'HTTP API listening');
   }
@@ -159,7 +163,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     log.info(loopReport(), 'gearhq stopped');
   };
   const app: RunningApp = {
-    config, engine, store, gearman, log, journal, scheduler,
+    config, engine, store, gearman, log, journal, scheduler, httpDeps,
     stop(graceMs = 10000) {
       stopped ??= (async () => {
         gearman.stopListening();

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `gearhq` command. `serve` runs the server; client-side commands arrive with the HTTP API.
+ * The `gearhq` command. `serve` runs the server; the client-side commands (job, jobs, submit,
+ * schedules, status) talk to a running server through its HTTP API.
  */
 import { Command, Option } from 'commander';
 import { startServer, VERSION } from '../app.js';
 import { ConfigError, loadConfig, OPTIONS } from '../config.js';
+import { registerJobCommands } from './commands-jobs.js';
+import { registerScheduleCommands } from './commands-schedules.js';
+import { registerStatusCommand } from './commands-status.js';
 
 const program = new Command();
 program.name('gearhq').description('Gearman HQ: a Gearman-compatible job server').version(VERSION);
@@ -45,5 +49,9 @@ serve.action(async (flags: Record<string, unknown>) => {
     void running.kill().then(() => process.exit(0));
   });
 });
+
+registerStatusCommand(program);
+registerJobCommands(program);
+registerScheduleCommands(program);
 
 await program.parseAsync(process.argv);

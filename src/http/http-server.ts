@@ -37,6 +37,7 @@ export const HTTP_ERRORS = {
   SCHEDULE_NOT_FOUND: { http: 404, description: 'No schedule with that name.' },
   CONFLICT: { http: 409, description: 'The request conflicts with the resource\'s state.' },
   STORE_UNAVAILABLE: { http: 503, description: 'The store is not reachable.' },
+  INTERNAL: { http: 500, description: 'An unexpected server error; the server log has the details.' },
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
@@ -58,14 +59,21 @@ export function sendError(reply: FastifyReply, code: HttpErrorCode | ErrorCode, 
 }
 
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 70 * 1024 * 1024 });
+  // Fastify's default Ajv options coerce types ({"function": 42} becomes "42") and silently drop
+  // fields a schema forbids (a mistyped "delay" would be ignored and the job run at once): a JSON
+  // API should refuse both with 400.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 70 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message);
     if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500)) {
       return sendError(reply, 'BAD_REQUEST', err.message);
     }
     deps.log.error({ err }, 'HTTP request failed');
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+    return sendError(reply, 'INTERNAL', 'internal error');
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
 

@@ -34,6 +34,35 @@ export function wireText(s: string): string {
   return Buffer.from(s, 'latin1').toString('utf8');
 }
 
+export interface TimelineEvent {
+  at: string | null;
+  type: string;
+  detail: string | null;
+}
+
+/**
+ * A job's timeline: the events the journal stores (requeues, retries, reschedules, warnings,
+ * cancellation, schedule firings) merged with those the record's own times imply — `submitted`,
+ * `started` (the latest attempt) and the end state — in time order.
+ */
+export function timeline(r: JobRecord, events: JobEventRecord[]): TimelineEvent[] {
+  type At = { at: number; type: string; detail: string | null };
+  // The record keeps only the latest due time: it is the submission's only if nothing moved it.
+  const moved = events.some((e) => e.type === 'rescheduled' || e.type === 'retrying');
+  const due = r.dueAt && !moved ? `due ${new Date(r.dueAt).toISOString()}` : null;
+  const all: At[] = [{ at: r.submittedAt, type: 'submitted', detail: due }];
+  for (const e of events) all.push({ at: e.at, type: e.type, detail: e.detail });
+  if (r.startedAt) {
+    all.push({ at: r.startedAt, type: 'started', detail: `attempt ${r.attempts}${r.worker ? ` on ${r.worker}` : ''}` });
+  }
+  if (r.finishedAt && !events.some((e) => e.type === r.state)) {
+    all.push({ at: r.finishedAt, type: r.state, detail: r.outcome });
+  }
+  // Stable: events at the same millisecond keep the order above.
+  all.sort((a, b) => a.at - b.at);
+  return all.map((e) => ({ at: iso(e.at), type: e.type, detail: e.detail }));
+}
+
 export function recordView(r: JobRecord, events: JobEventRecord[], previewBytes: number) {
   return {
     handle: r.handle,
@@ -57,7 +86,7 @@ export function recordView(r: JobRecord, events: JobEventRecord[], previewBytes:
     outcome: r.outcome,
     warnings: r.warnings,
     dataChunks: r.dataChunks,
-    events: events.map((e) => ({ at: iso(e.at), type: e.type, detail: e.detail })),
+    events: timeline(r, events),
   };
 }
 
