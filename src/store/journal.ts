@@ -38,6 +38,12 @@ export class Journal {
   /** Jobs whose insert is in the batch being collected and must be withdrawn if it fails. */
   private pendingInserts: Job[] = [];
   private inFlight: Promise<void> | null = null;
+  /** A check of what is pending is queued for the end of this event-loop turn. */
+  private checkQueued = false;
+  private readonly check = (): void => {
+    this.checkQueued = false;
+    this.commitIfUrgent();
+  };
   private commitAfterFlight = false;
   lastError: Error | null = null;
 
@@ -124,6 +130,7 @@ export class Journal {
   /** A cron tick fired (creating `job`, or nothing when the submission was refused). */
   recordFiring(schedule: string, tickAt: number, job: Job | null): void {
     this.firings.push({ schedule, tickAt, jobId: job?.id ?? null });
+    this.queueCheck();
     if (job !== null) this.event(job, 'schedule', `${schedule} ${new Date(tickAt).toISOString()}`);
     this.urgent = true;
   }
@@ -309,6 +316,17 @@ export class Journal {
 
   private event(job: Job, type: string, detail: string | null): void {
     this.events.push({ jobId: job.id, at: this.engine.clock.now(), type, detail });
+    this.queueCheck();
+  }
+
+  /**
+   * Every recorded change gets its commit decided at the end of the turn, whether or not any
+   * connection has something to send then (a worker's WORK_COMPLETE alone produces no reply).
+   */
+  private queueCheck(): void {
+    if (this.checkQueued) return;
+    this.checkQueued = true;
+    setImmediate(this.check);
   }
 
   private capped(data: Buffer): Buffer {
@@ -324,6 +342,7 @@ export class Journal {
         resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
       };
       this.deltas.set(job.id, d);
+      this.queueCheck();
     }
     return d;
   }

@@ -191,3 +191,15 @@ test('journal: changes refused with a batch are kept and stored with the next on
   assert.equal(rec.result!.toString(), 'done');
   assert.equal(await t.store.findJob(refused.handle), null);
 });
+
+test('journal: a change that produces no reply (a worker\'s WORK_COMPLETE) is committed on its own', async () => {
+  const t = setup({ lazyCommitMs: 5 });
+  const w = t.worker(['f']);
+  const job = t.submit(null, 'f', { background: true });
+  t.journal.commit();
+  t.engine.grab(w);
+  t.engine.workComplete(w, job.handle, Buffer.from('done'));
+  // Nobody calls commitIfUrgent (no connection had output): the journal must see to it itself.
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal((await t.store.findJob(job.handle))!.state, 'completed');
+});
