@@ -282,7 +282,7 @@ export class Engine {
           abilities.splice(i, 1);
           abilities.push(ability);
         }
-        this.start(job, session, ability.timeoutMs);
+        this.start(job, session, ability.timeoutMs || (this.policyOf(fn)?.timeoutMs ?? 0));
         return job;
       }
     }
@@ -373,10 +373,8 @@ export class Engine {
     if (job.state === 'running') return 'running';
     if (job.state === 'queued') job.fn.queued[job.priority]!--; // its FIFO entry is skipped from now on
     else job.fn.scheduledByPriority[job.priority]!--;
-    job.dueAt = at;
+    this.placeAt(job, at);
     this.events.emit('job.rescheduled', job, at);
-    if (at > this.clock.now()) this.schedule(job);
-    else this.enqueue(job);
     return job;
   }
 
@@ -465,10 +463,8 @@ export class Engine {
       if (at !== null) {
         job.numerator = '0';
         job.denominator = '0';
-        job.dueAt = at;
+        this.placeAt(job, at);
         this.events.emit('job.retrying', job, outcome, at);
-        if (at > this.clock.now()) this.schedule(job);
-        else this.enqueue(job);
         return;
       }
       if (outcome === 'exception' && data !== null) this.failJob(job, 'exception', data);
@@ -489,8 +485,13 @@ export class Engine {
     job.attempts--;
     job.numerator = '0';
     job.denominator = '0';
-    job.dueAt = at;
+    this.placeAt(job, at);
     this.events.emit('job.rescheduled', job, at);
+  }
+
+  /** Waits for `at` (scheduled), or queues at once when that time has come. */
+  private placeAt(job: Job, at: number): void {
+    job.dueAt = at;
     if (at > this.clock.now()) this.schedule(job);
     else this.enqueue(job);
   }

@@ -20,6 +20,11 @@ export interface RetryPolicy {
   retryOn: RetryOutcome[];
   /** Also retry foreground jobs (their clients keep waiting); off by default. */
   foreground: boolean;
+  /**
+   * Longest an attempt may run before it is taken back as a timeout (ms), for workers that do
+   * not register with CAN_DO_TIMEOUT; null = no limit. A worker's own CAN_DO_TIMEOUT wins.
+   */
+  timeoutMs: number | null;
 }
 
 /**
@@ -51,7 +56,7 @@ export function parseRetryPolicy(raw: unknown, where = 'policy'): RetryPolicy {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new PolicyError(`${where}: expected an object`);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['maxAttempts', 'backoff', 'retryOn', 'foreground'].includes(k)) throw new PolicyError(`${where}: unknown field ${JSON.stringify(k)}`);
+    if (!['maxAttempts', 'backoff', 'retryOn', 'foreground', 'timeoutMs'].includes(k)) throw new PolicyError(`${where}: unknown field ${JSON.stringify(k)}`);
   }
   const num = (v: unknown, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     if (v === undefined) return dflt;
@@ -78,7 +83,8 @@ export function parseRetryPolicy(raw: unknown, where = 'policy'): RetryPolicy {
     retryOn = [...new Set(o.retryOn as RetryOutcome[])];
   }
   if (o.foreground !== undefined && typeof o.foreground !== 'boolean') throw new PolicyError(`${where}: foreground must be true or false`);
-  return { maxAttempts, backoff, retryOn, foreground: o.foreground === true };
+  const timeoutMs = o.timeoutMs === undefined || o.timeoutMs === null ? null : num(o.timeoutMs, 'timeoutMs', 0, 1000);
+  return { maxAttempts, backoff, retryOn, foreground: o.foreground === true, timeoutMs };
 }
 
 /**

@@ -69,6 +69,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message);
+    if (err.statusCode === 413) return sendError(reply, 'PAYLOAD_TOO_LARGE', err.message);
     if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500)) {
       return sendError(reply, 'BAD_REQUEST', err.message);
     }

@@ -9,6 +9,7 @@ const policy = (o: Partial<RetryPolicy['backoff']> & { maxAttempts?: number } = 
   backoff: { initialMs: o.initialMs ?? 1000, factor: o.factor ?? 2, maxMs: o.maxMs ?? 60000, jitter: o.jitter ?? 0 },
   retryOn: ['fail', 'exception', 'timeout', 'lost'],
   foreground: false,
+  timeoutMs: null,
 });
 
 test('backoff: initialMs × factor^(attempt-1), capped at maxMs', () => {
@@ -46,8 +47,9 @@ test('nextAttemptAt: null once the attempts are used up', () => {
 test('parseRetryPolicy: fills defaults and refuses bad fields with a clear message', () => {
   assert.deepEqual(parseRetryPolicy({ maxAttempts: 3 }), {
     maxAttempts: 3, backoff: { initialMs: 1000, factor: 2, maxMs: 3600000, jitter: 0 },
-    retryOn: ['fail', 'exception', 'timeout', 'lost'], foreground: false,
+    retryOn: ['fail', 'exception', 'timeout', 'lost'], foreground: false, timeoutMs: null,
   });
+  assert.equal(parseRetryPolicy({ timeoutMs: 30000 }).timeoutMs, 30000);
   assert.deepEqual(parseRetryPolicy({ maxAttempts: 2, retryOn: ['fail', 'fail'], foreground: true }).retryOn, ['fail']);
   for (const [bad, msg] of [
     [{ maxAttempts: 0 }, /maxAttempts must be a number from 1/],

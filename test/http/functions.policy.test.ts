@@ -50,7 +50,7 @@ describe('PUT and DELETE /api/v1/functions/{name}/policy', () => {
     const r = await s.request('PUT', '/api/v1/functions/sync/policy', { maxAttempts: 5, backoff: { initialMs: 500 }, retryOn: ['fail', 'lost'] });
     assert.equal(r.status, 200);
     const expected = {
-      maxAttempts: 5, backoff: { initialMs: 500, factor: 2, maxMs: 3600_000, jitter: 0 }, retryOn: ['fail', 'lost'], foreground: false,
+      maxAttempts: 5, backoff: { initialMs: 500, factor: 2, maxMs: 3600_000, jitter: 0 }, retryOn: ['fail', 'lost'], foreground: false, timeoutMs: null,
     };
     assert.deepEqual(r.body.policy, expected);
     assert.deepEqual(r.body.effectivePolicy, expected);

@@ -105,9 +105,7 @@ describe('POST /api/v1/jobs/{handle}/reschedule', () => {
     assert.equal((await w.grab()).handle, job.handle);
   });
 
-  it('shows the state the job is in after a reschedule', {
-    todo: 'Engine.rescheduleWaiting (and the worker reschedule) emit job.rescheduled before the job changes state, so the journal stores the old state',
-  }, async (t) => {
+  it('shows the state the job is in after a reschedule', async (t) => {
     const s = await setup(t);
     const { body: job } = await s.post('/api/v1/jobs', { function: 'm' });
     const later = await s.post(path(job.handle, 'reschedule'), { delayMs: 3600_000 });
