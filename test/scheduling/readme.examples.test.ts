@@ -71,6 +71,7 @@ test('README: the retry-policies config example loads, with the meaning the sect
       backoff: { initialMs: 1000, factor: 2, maxMs: 60000, jitter: 0.1 },
       retryOn: ['fail', 'exception', 'timeout', 'lost'],
       foreground: false,
+      timeoutMs: null,
     },
   });
   // The defaults the section's table lists.
@@ -80,6 +81,7 @@ test('README: the retry-policies config example loads, with the meaning the sect
     backoff: { initialMs: 1000, factor: 2, maxMs: 3600000, jitter: 0 },
     retryOn: ['fail', 'exception', 'timeout', 'lost'],
     foreground: false,
+    timeoutMs: null,
   });
   assert.deepEqual(loadConfig({}, { GEARHQ_DEFAULT_RETRY_POLICY: '{"maxAttempts": 3}' }).defaultRetryPolicy, dflt,
     'the same from GEARHQ_DEFAULT_RETRY_POLICY');
