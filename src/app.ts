@@ -13,6 +13,7 @@ import { parseRetryPolicy } from './engine/retry-policy.js';
 import { buildHttpServer, type HttpDeps } from './http/http-server.js';
 import { parseScheduleDef } from './schedule/cron-schedule.js';
 import { GearmanServer } from './server/gearman-server.js';
+import { Metrics } from './stats/metrics.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
@@ -124,6 +125,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     }
   }
   for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
+  // Metrics only matter where they can be scraped: with the HTTP port off they cost nothing.
+  const metrics = config.httpPort > 0 ? new Metrics(engine, () => gearman.connectionCount) : null;
   const scheduler = new Scheduler(engine, journal, log);
   scheduler.start(schedules, await store.lastFirings());
   const gearman = new GearmanServer({
@@ -139,7 +142,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   });
   await gearman.listen();
   const httpDeps: HttpDeps = {
-    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules,
+    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics,
   };
   let http: FastifyInstance | null = null;
   if (config.httpPort > 0) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
 import type { Scheduler } from '../schedule/scheduler.js';
+import type { Metrics } from '../stats/metrics.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { registerFunctionRoutes } from './routes-functions.js';
@@ -26,6 +27,8 @@ export interface HttpDeps {
   previewBytes: number;
   /** Names of schedules that come from the config file (read-only through the API). */
   configSchedules: ReadonlySet<string>;
+  /** Prometheus metrics; null when not collected. */
+  metrics: Metrics | null;
 }
 
 /** HTTP-only error codes (the rest come from the catalogue). */
@@ -78,6 +81,10 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
 
+  app.get('/metrics', async (_req, reply) => {
+    if (deps.metrics === null) return sendError(reply, 'NOT_FOUND', 'metrics are not collected');
+    return reply.type(deps.metrics.contentType).send(await deps.metrics.text());
+  });
   app.get('/healthz', async () => ({ status: 'ok', version: deps.version }));
   app.get('/readyz', async (_req, reply) => {
     try {
