@@ -1,0 +1,54 @@
+/**
+ * What the stats engine reports, per function and over a sliding window: the contract between the
+ * stats engine (src/stats/), the HTTP API (/api/v1/stats), the CLI and the alert rules.
+ */
+export type StatsWindow = '1m' | '5m' | '1h';
+export const STATS_WINDOWS: readonly StatsWindow[] = ['1m', '5m', '1h'];
+
+export interface Percentiles {
+  /** Milliseconds; null when nothing was observed in the window. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  count: number;
+}
+
+export interface FunctionStats {
+  function: string;
+  /** Counts within the window. */
+  submitted: number;
+  completed: number;
+  failed: number;
+  exceptions: number;
+  retried: number;
+  cancelled: number;
+  /** Completions per second over the window. */
+  throughput: number;
+  /** failed / (completed + failed) over the window; null when nothing finished. */
+  failureRate: number | null;
+  wait: Percentiles;
+  runtime: Percentiles;
+  timeToCompletion: Percentiles;
+  /** Now (gauges). */
+  queued: { high: number; normal: number; low: number };
+  scheduled: number;
+  running: number;
+  workers: number;
+  paused: boolean;
+  /** Age of the oldest job waiting to run, ms; null when none waits. */
+  oldestWaitingMs: number | null;
+  /** When the queue would be empty at the current service rate, ms from now; null = not draining. */
+  drainEtaMs: number | null;
+}
+
+export interface StatsSnapshot {
+  window: StatsWindow;
+  at: number;
+  totals: Omit<FunctionStats, 'function' | 'paused' | 'oldestWaitingMs' | 'drainEtaMs'>;
+  functions: FunctionStats[];
+}
+
+/** What consumers (HTTP, alerts) need from the stats engine. */
+export interface StatsSource {
+  snapshot(window: StatsWindow): StatsSnapshot;
+}
