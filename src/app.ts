@@ -142,6 +142,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   });
   await gearman.listen();
   const httpDeps: HttpDeps = {
+    tokens: { full: config.httpToken, read: config.httpReadToken },
     engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics,
   };
   let http: FastifyInstance | null = null;

@@ -21,6 +21,10 @@ export interface ServerConfig {
   httpPort: number;
   /** Address the HTTP API binds (loopback unless told otherwise: it can change and cancel jobs). */
   httpListen: string;
+  /** Bearer token for everything in the HTTP API ('' = no token needed). */
+  httpToken: string;
+  /** Bearer token for reading only. */
+  httpReadToken: string;
   dataDir: string;
   store: StoreKind;
   databaseUrl: string;
@@ -71,6 +75,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'listen', name: 'listen', short: 'L', kind: 'string', description: 'address to bind (default: all interfaces, as gearmand)' },
   { key: 'httpPort', name: 'http-port', kind: 'int', min: 0, max: 65535, description: 'REST API, metrics and dashboard port (4731; 0 = off)' },
   { key: 'httpListen', name: 'http-listen', kind: 'string', description: 'address the HTTP API binds (127.0.0.1)' },
+  { key: 'httpToken', name: 'http-token', kind: 'string', description: 'Bearer token the HTTP API requires (full access)' },
+  { key: 'httpReadToken', name: 'http-read-token', kind: 'string', description: 'Bearer token for read-only HTTP access' },
   { key: 'dataDir', name: 'data-dir', kind: 'string', description: 'where the SQLite store lives (./gearhq-data)' },
   { key: 'store', name: 'store', kind: 'string', choices: STORES, description: 'job store: memory, sqlite or postgres' },
   { key: 'databaseUrl', name: 'database-url', kind: 'string', description: 'PostgreSQL connection URL for --store postgres' },
@@ -103,6 +109,8 @@ export function defaultConfig(): ServerConfig {
     listen: '',
     httpPort: 4731,
     httpListen: '127.0.0.1',
+    httpToken: '',
+    httpReadToken: '',
     dataDir: './gearhq-data',
     store: 'sqlite',
     databaseUrl: '',

@@ -25,6 +25,7 @@ export function clientOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', `the server's HTTP API (default: $GEARHQ_URL or ${DEFAULT_URL})`)
     .option('--json', 'print the server\'s JSON answer, for scripts')
+    .option('--token <token>', 'Bearer token for a server started with --http-token (default: $GEARHQ_TOKEN)')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 }
 
@@ -46,7 +47,8 @@ export function clientAction<A extends unknown[]>(
     const args = all.slice(0, -2) as A;
     let api: ApiClient;
     try {
-      api = new ApiClient(resolveBaseUrl(opts.url as string | undefined));
+      api = new ApiClient(resolveBaseUrl(opts.url as string | undefined), 15000,
+        (opts.token as string | undefined) ?? process.env.GEARHQ_TOKEN ?? '');
     } catch (e) {
       fail((e as Error).message, 2);
     }

@@ -58,7 +58,7 @@ function unreachableReason(e: unknown): string {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string, private readonly timeoutMs = 15000) {}
+  constructor(readonly baseUrl: string, private readonly timeoutMs = 15000, private readonly token = '') {}
 
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
@@ -82,7 +82,10 @@ export class ApiClient {
     try {
       res = await fetch(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token === '' ? {} : { authorization: `Bearer ${this.token}` }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -11,11 +11,14 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import type { Metrics } from '../stats/metrics.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
+import { installAuth, type AuthTokens } from './auth.js';
 import { registerFunctionRoutes } from './routes-functions.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerScheduleRoutes } from './routes-schedules.js';
 
 export interface HttpDeps {
+  /** Bearer tokens (empty = none); see auth.ts. */
+  tokens?: AuthTokens;
   engine: Engine;
   store: Store;
   /** Null when the store keeps no history (memory mode). */
@@ -34,6 +37,8 @@ export interface HttpDeps {
 /** HTTP-only error codes (the rest come from the catalogue). */
 export const HTTP_ERRORS = {
   BAD_REQUEST: { http: 400, description: 'The request is malformed or a field is invalid.' },
+  UNAUTHORIZED: { http: 401, description: 'A token is required, or the one given is unknown.' },
+  FORBIDDEN: { http: 403, description: 'The read-only token was used to change something.' },
   NOT_FOUND: { http: 404, description: 'No such route.' },
   JOB_NOT_FOUND: { http: 404, description: 'No job with that handle.' },
   FUNCTION_NOT_FOUND: { http: 404, description: 'No function with that name.' },
@@ -70,6 +75,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     bodyLimit: 70 * 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  installAuth(app, deps.tokens ?? { full: '', read: '' });
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message);
     if (err.statusCode === 413) return sendError(reply, 'PAYLOAD_TOO_LARGE', err.message);
