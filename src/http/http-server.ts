@@ -26,6 +26,8 @@ export interface HttpDeps {
   scheduler: Scheduler;
   log: Logger;
   version: string;
+  /** Ids one text search (`q`) scans per request; default TEXT_SCAN_WINDOW. */
+  textScanWindow?: number;
   /** Payload/result bytes shown in job JSON before `truncated: true`. */
   previewBytes: number;
   /** Names of schedules that come from the config file (read-only through the API). */

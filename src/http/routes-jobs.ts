@@ -4,10 +4,21 @@
 import type { FastifyInstance } from 'fastify';
 import { Job, Priority } from '../engine/job.js';
 import { ERRORS } from '../errors/catalogue.js';
-import { FINISHED_STATES } from '../store/job-filter.js';
+import { decodeCursor, encodeCursor, FINISHED_STATES } from '../store/job-filter.js';
 import { JOB_STATES, type StoredState } from '../store/store.js';
 import { ApiError, sendError, type HttpDeps } from './http-server.js';
 import { liveView, recordView } from './job-view.js';
+
+/** Ids one text-search request scans (newest first, below its cursor). */
+export const TEXT_SCAN_WINDOW = 100_000;
+
+function decodeCursorOr400(cursor: string): number {
+  try {
+    return decodeCursor(cursor) ?? 1;
+  } catch (e) {
+    throw new ApiError('BAD_REQUEST', (e as Error).message);
+  }
+}
 
 const PRIORITY: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
 const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
@@ -89,12 +100,21 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (q.state !== undefined && !(JOB_STATES as readonly string[]).includes(q.state)) {
       throw new ApiError('BAD_REQUEST', `state must be one of ${JOB_STATES.join(', ')}`);
     }
-    if (q.q !== undefined) throw new ApiError('BAD_REQUEST', 'text search (q) is not available yet');
+    if (q.q !== undefined && (q.q.length === 0 || q.q.length > 200)) throw new ApiError('BAD_REQUEST', 'q must be 1 to 200 characters');
     if (journal === null) throw new ApiError('BAD_REQUEST', 'this server keeps no job history (--store memory)');
     await journal.commitAndWait(false);
+    // Text search scans payloads, results and errors: each request looks at one window of ids
+    // below the cursor, so it answers in bounded time however large the history; when the window
+    // yields fewer than `limit` matches, nextCursor continues below it.
+    let window: { text: Buffer; minId: number } | null = null;
+    if (q.q !== undefined) {
+      const below = q.cursor !== undefined ? decodeCursorOr400(q.cursor) : engine.handleCounter;
+      window = { text: Buffer.from(q.q, 'utf8'), minId: Math.max(1, below - (deps.textScanWindow ?? TEXT_SCAN_WINDOW)) };
+    }
     let page;
     try {
       page = await store.listJobs({
+        ...(window !== null ? window : {}),
         ...(q.function !== undefined ? { fn: latin1(q.function) } : {}),
         ...(q.state !== undefined ? { state: q.state as StoredState } : {}),
         ...(q.unique !== undefined ? { unique: latin1(q.unique) } : {}),
@@ -106,7 +126,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (e instanceof RangeError) throw new ApiError('BAD_REQUEST', e.message);
       throw e;
     }
-    return { jobs: page.jobs.map((r) => recordView(r, [], deps.previewBytes)), nextCursor: page.nextCursor };
+    let nextCursor = page.nextCursor;
+    if (window !== null && nextCursor === null && window.minId > 1) nextCursor = encodeCursor(window.minId);
+    return { jobs: page.jobs.map((r) => recordView(r, [], deps.previewBytes)), nextCursor };
   });
 
   app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/cancel', async (req) => {

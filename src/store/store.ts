@@ -102,7 +102,7 @@ export interface StoredJob {
   retries: number;
 }
 
-export interface Store extends StoreQueries {
+export interface Store extends StoreQueries, RollupStore {
   readonly name: string;
   readonly capabilities: StoreCapabilities;
   open(): Promise<void>;
@@ -172,6 +172,10 @@ export interface JobFilter {
   limit: number;
   /** From a previous page's `nextCursor`. */
   cursor?: string | null;
+  /** Bytes that must occur in the payload, result or error (a scan: bound it with minId). */
+  text?: Buffer;
+  /** Only jobs with an id at least this (bounds a text scan to a window of ids). */
+  minId?: number;
 }
 
 export interface JobPage {
@@ -197,4 +201,56 @@ export interface StoreQueries {
   jobEvents(id: number): Promise<JobEventRecord[]>;
   /** Deletes at most `limit` finished jobs that the rules no longer keep; returns how many. */
   prune(rules: RetentionRules, now: number, limit: number): Promise<number>;
+}
+
+/** Percentiles of one minute's durations, ms (null when nothing was observed). */
+export interface RollupPercentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  count: number;
+}
+
+/**
+ * One function's stats for one minute, written by the roll-up writer so charts cover days and
+ * survive restarts. Rows are appended, never updated: a minute may have more than one row for a
+ * function (several nodes on one store, or a restart within the minute) — counts then add up.
+ */
+export interface RollupRecord {
+  /** The function's name as the engine has it (wire bytes as latin1, like JobRecord.fn). */
+  fn: string;
+  /** Start of the minute, ms since the epoch. */
+  at: number;
+  submitted: number;
+  completed: number;
+  failed: number;
+  exceptions: number;
+  retried: number;
+  cancelled: number;
+  wait: RollupPercentiles;
+  runtime: RollupPercentiles;
+  timeToCompletion: RollupPercentiles;
+  /** Gauges when the row was written, just after the minute ended. */
+  queued: number;
+  running: number;
+  workers: number;
+}
+
+export interface RollupFilter {
+  /** One function, or all. */
+  fn: string | null;
+  /** Minutes starting at or after (ms). */
+  since: number;
+  /** Minutes starting before (ms). */
+  until: number;
+  limit: number;
+}
+
+/** Minute roll-ups of the stats engine. */
+export interface RollupStore {
+  rollupsAppend(rows: readonly RollupRecord[]): Promise<void>;
+  /** Rows in the range, oldest minute first (then by function), at most `limit`. */
+  rollupsRange(filter: RollupFilter): Promise<RollupRecord[]>;
+  /** Deletes at most `limit` rows of minutes before `before`; returns how many. */
+  rollupsPrune(before: number, limit: number): Promise<number>;
 }

@@ -568,6 +568,20 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     }
   });
 
+  it('listJobs: text in payload, result or error, bounded below by minId', async ({ store }) => {
+    await commit(store, batch([
+      inserted(newJob(1, { payload: Buffer.from('order for ACME') })),
+      inserted(newJob(2, { payload: Buffer.from('nothing') }), { state: 'completed', result: Buffer.from('sent to ACME'), resultSize: 12 }),
+      inserted(newJob(3, { payload: Buffer.from('x') }), { state: 'failed', error: Buffer.from('ACME\0down') }),
+      inserted(newJob(4, { payload: Buffer.from('acme in lower case') })),
+    ]));
+    const ids = async (f: Partial<JobFilter>) => (await store.listJobs({ limit: 10, ...f })).jobs.map((j) => j.id);
+    assert.deepEqual(await ids({ text: Buffer.from('ACME') }), [3, 2, 1], 'bytes match exactly, case and all');
+    assert.deepEqual(await ids({ text: Buffer.from('ACME'), minId: 2 }), [3, 2]);
+    assert.deepEqual(await ids({ text: Buffer.from('ACME'), minId: 2, cursor: '3' }), [2]);
+    assert.deepEqual(await ids({ text: Buffer.from('Initech') }), []);
+  });
+
   it('cron firings: stored with their batch; the latest tick per schedule comes back', async (f) => {
     assert.deepEqual(await f.store.lastFirings(), {});
     await commit(f.store, { ...batch([inserted(newJob(1))]), firings: [{ schedule: 'nightly', tickAt: T0, jobId: 1 }] });

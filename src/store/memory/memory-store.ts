@@ -142,7 +142,10 @@ export class MemoryStore implements Store {
       (filter.state === undefined || r.state === filter.state) &&
       (filter.unique === undefined || r.unique === filter.unique) &&
       (filter.since === undefined || r.submittedAt >= filter.since) &&
-      (filter.until === undefined || r.submittedAt < filter.until),
+      (filter.until === undefined || r.submittedAt < filter.until) &&
+      (filter.minId === undefined || r.id >= filter.minId) &&
+      (filter.text === undefined || r.payload.includes(filter.text) || (r.result?.includes(filter.text) ?? false) ||
+        (r.error?.includes(filter.text) ?? false)),
     filter.limit, decodeCursor(filter.cursor));
   }
 

@@ -154,6 +154,8 @@ export class PostgresStore implements Store, JobClaims {
       since: filter.since,
       until: filter.until,
       below: decodeCursor(filter.cursor) ?? undefined,
+      minId: filter.minId,
+      text: filter.text,
     };
     let mask = 0;
     const values: unknown[] = [];

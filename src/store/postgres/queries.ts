@@ -50,6 +50,9 @@ export const LIST_FILTERS = [
   { key: 'since', sql: 'submitted_at >= $' },
   { key: 'until', sql: 'submitted_at < $' },
   { key: 'below', sql: 'id < $' },
+  { key: 'minId', sql: 'id >= $' },
+  // One parameter used three times: written as $N and repeated when the statement is built.
+  { key: 'text', sql: '(position($N in payload) > 0 OR position($N in coalesce(result, \'\'::bytea)) > 0 OR position($N in coalesce(error, \'\'::bytea)) > 0)' },
 ] as const;
 
 const listCache = new Map<number, Named>();
@@ -59,7 +62,11 @@ export function listJobsQuery(mask: number): Named {
   let named = listCache.get(mask);
   if (named === undefined) {
     const where: string[] = [];
-    LIST_FILTERS.forEach((f, i) => { if (mask & (1 << i)) where.push(`${f.sql}${where.length + 1}`); });
+    LIST_FILTERS.forEach((f, i) => {
+      if ((mask & (1 << i)) === 0) return;
+      const n = where.length + 1;
+      where.push(f.sql.includes('$N') ? f.sql.replaceAll('$N', `$${n}`) : `${f.sql}${n}`);
+    });
     named = q(`jobs_list_${mask}`, `SELECT ${JOB_COLUMNS} FROM jobs
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${where.length + 1}`);
     listCache.set(mask, named);

@@ -145,6 +145,11 @@ export class SqliteStore implements Store {
     if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
     const below = decodeCursor(filter.cursor);
     if (below !== null) { where.push('id < ?'); params.push(below); }
+    if (filter.minId !== undefined) { where.push('id >= ?'); params.push(filter.minId); }
+    if (filter.text !== undefined) {
+      where.push('(instr(payload, ?) > 0 OR instr(result, ?) > 0 OR instr(error, ?) > 0)');
+      params.push(filter.text, filter.text, filter.text);
+    }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db!.prepare(sql).all(...params, filter.limit + 1) as JobRow[];
     const more = rows.length > filter.limit;
