@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { AlertEvaluator } from '../alerts/alert-evaluator.js';
 import type { Engine } from '../engine/engine.js';
 import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
 import type { Scheduler } from '../schedule/scheduler.js';
@@ -12,6 +13,9 @@ import type { Metrics } from '../stats/metrics.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { installAuth, type AuthTokens } from './auth.js';
+import type { LiveEventsOptions } from './live-events.js';
+import { registerAlertRoutes } from './routes-alerts.js';
+import { registerEventRoutes } from './routes-events.js';
 import { registerFunctionRoutes } from './routes-functions.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerScheduleRoutes } from './routes-schedules.js';
@@ -34,6 +38,10 @@ export interface HttpDeps {
   configSchedules: ReadonlySet<string>;
   /** Prometheus metrics; null when not collected. */
   metrics: Metrics | null;
+  /** Alert rules and their evaluation; absent or null = no alert routes. */
+  alerts?: AlertEvaluator | null;
+  /** Overrides for the live event stream's heartbeat and per-subscriber limits (tests). */
+  liveEvents?: Partial<LiveEventsOptions>;
 }
 
 /** HTTP-only error codes (the rest come from the catalogue). */
@@ -45,6 +53,7 @@ export const HTTP_ERRORS = {
   JOB_NOT_FOUND: { http: 404, description: 'No job with that handle.' },
   FUNCTION_NOT_FOUND: { http: 404, description: 'No function with that name.' },
   SCHEDULE_NOT_FOUND: { http: 404, description: 'No schedule with that name.' },
+  ALERT_RULE_NOT_FOUND: { http: 404, description: 'No alert rule with that name.' },
   CONFLICT: { http: 409, description: 'The request conflicts with the resource\'s state.' },
   STORE_UNAVAILABLE: { http: 503, description: 'The store is not reachable.' },
   INTERNAL: { http: 500, description: 'An unexpected server error; the server log has the details.' },
@@ -105,5 +114,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   registerJobRoutes(app, deps);
   registerFunctionRoutes(app, deps);
   registerScheduleRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  if (deps.alerts) registerAlertRoutes(app, deps, deps.alerts);
   return app;
 }

@@ -1,0 +1,102 @@
+/**
+ * /api/v1/alerts/rules and /api/v1/alerts: alert rules, and where each rule's alert stands with
+ * its recent history. Rules made here are stored as settings (`alert-rule:<name>`) and come back
+ * after a restart; rules from the config file are read-only here.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AlertEvaluator, AlertStatus } from '../alerts/alert-evaluator.js';
+import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-rule.js';
+import { ApiError, type HttpDeps } from './http-server.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const ALERT_STATES = ['inactive', 'pending', 'firing', 'resolved'];
+
+export function ruleView(a: AlertStatus) {
+  return { ...a.rule, source: a.source };
+}
+
+export function alertView(a: AlertStatus) {
+  return {
+    rule: a.rule.name,
+    metric: a.rule.metric,
+    function: a.rule.function ?? null,
+    op: a.rule.op,
+    threshold: a.rule.threshold,
+    forSeconds: a.rule.forSeconds,
+    state: a.state,
+    value: a.value,
+    since: iso(a.since),
+    lastEvaluatedAt: iso(a.lastEvaluatedAt),
+    history: a.history.map((t) => ({ from: t.from, to: t.to, at: iso(t.at), value: t.value })),
+  };
+}
+
+export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts: AlertEvaluator): void {
+  const { store } = deps;
+
+  const parse = (body: unknown): AlertRule => {
+    try {
+      return parseAlertRule(body);
+    } catch (e) {
+      if (e instanceof AlertRuleError) throw new ApiError('BAD_REQUEST', e.message);
+      throw e;
+    }
+  };
+  const existing = (name: string): AlertStatus => {
+    const a = alerts.get(name);
+    if (a === undefined) throw new ApiError('ALERT_RULE_NOT_FOUND', `no alert rule ${JSON.stringify(name)}`);
+    return a;
+  };
+  const editable = (a: AlertStatus): void => {
+    if (a.source === 'config') {
+      throw new ApiError('CONFLICT', `alert rule ${a.rule.name} comes from the config file; change it there`);
+    }
+  };
+  const save = async (rule: AlertRule): Promise<AlertStatus> => {
+    await store.putSetting(`alert-rule:${rule.name}`, JSON.stringify(rule));
+    alerts.setRule(rule, 'api');
+    return alerts.get(rule.name)!;
+  };
+
+  app.get('/api/v1/alerts/rules', async () => ({ rules: alerts.list().map(ruleView) }));
+
+  app.get<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', async (req) => ruleView(existing(req.params.name)));
+
+  app.post<{ Body: unknown }>('/api/v1/alerts/rules', async (req, reply) => {
+    const rule = parse(req.body);
+    if (alerts.get(rule.name) !== undefined) {
+      throw new ApiError('CONFLICT', `an alert rule named ${rule.name} exists (PUT /api/v1/alerts/rules/${rule.name} replaces it)`);
+    }
+    return reply.code(201).send(ruleView(await save(rule)));
+  });
+
+  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/alerts/rules/:name', async (req) => {
+    const body = req.body;
+    const name = req.params.name;
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      const given = (body as Record<string, unknown>).name;
+      if (given !== undefined && given !== name) throw new ApiError('BAD_REQUEST', `the body names ${JSON.stringify(given)} but the path ${JSON.stringify(name)}`);
+    }
+    const rule = parse(body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...body, name } : body);
+    const current = alerts.get(name);
+    if (current !== undefined) editable(current);
+    return ruleView(await save(rule));
+  });
+
+  app.delete<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', async (req, reply) => {
+    const a = existing(req.params.name);
+    editable(a);
+    await store.putSetting(`alert-rule:${a.rule.name}`, null);
+    alerts.deleteRule(a.rule.name);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Querystring: { state?: string } }>('/api/v1/alerts', async (req) => {
+    const state = req.query.state;
+    if (state !== undefined && !ALERT_STATES.includes(state)) {
+      throw new ApiError('BAD_REQUEST', `state must be one of ${ALERT_STATES.join(', ')}, got ${JSON.stringify(state)}`);
+    }
+    const list = alerts.list().filter((a) => state === undefined || a.state === state);
+    return { alerts: list.map(alertView), evaluator: alerts.stats() };
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * GET /api/v1/events: server-sent events (text/event-stream) of job state changes, workers joining
+ * and leaving, and alert changes; `?function=` (repeatable) and `?types=` narrow the stream. The
+ * response is written by hand on the raw socket (Fastify replies are one-shot); see live-events.ts
+ * for the bounded per-subscriber buffering.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, type HttpDeps } from './http-server.js';
+import { DEFAULT_LIVE_EVENTS, LiveEvents, parseEventFilter } from './live-events.js';
+
+export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const feed = new LiveEvents(deps.engine, deps.alerts ?? null, { ...DEFAULT_LIVE_EVENTS, ...deps.liveEvents });
+  // Open streams would keep close() waiting for ever.
+  app.addHook('preClose', (done) => {
+    feed.closeAll();
+    done();
+  });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/api/v1/events', async (req, reply) => {
+    const filter = parseEventFilter(req.query);
+    if (typeof filter === 'string') throw new ApiError('BAD_REQUEST', filter);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      // Tells nginx-style proxies not to hold the stream back.
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    feed.subscribe(req.raw, res, filter);
+    return reply;
+  });
+}
