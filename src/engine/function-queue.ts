@@ -57,6 +57,17 @@ export class FunctionQueue {
     }
   }
 
+  /**
+   * The job at the front of a priority's FIFO without taking it (stats: the oldest waiting job).
+   * Read-only: entries of jobs no longer queued are stepped over, not removed (`take` removes
+   * them), so the cost is the number of such entries at the front — usually none.
+   */
+  oldestQueued(priority: number): Job | undefined {
+    if (this.queued[priority] === 0) return undefined;
+    for (const job of this.queues[priority]!) if (job.state === 'queued') return job;
+    return undefined;
+  }
+
   addWorker(session: Session): void {
     this.workers.push(session);
   }

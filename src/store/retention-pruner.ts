@@ -1,7 +1,7 @@
 /**
- * Deletes finished jobs the retention rules no longer keep, a small chunk at a time so the server
- * never stalls: each pass deletes up to `chunk` rows, yields to the event loop, and goes on while
- * there is more, then sleeps until the next interval.
+ * Deletes finished jobs the retention rules no longer keep, and minute roll-ups past their age,
+ * a small chunk at a time so the server never stalls: each pass deletes up to `chunk` rows, yields
+ * to the event loop, and goes on while there is more, then sleeps until the next interval.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
@@ -11,6 +11,8 @@ export interface PrunerOptions {
   rules: RetentionRules;
   intervalMs: number;
   chunk: number;
+  /** How long the stats engine's minute roll-ups are kept (ms); 0 = forever. */
+  rollupKeepMs?: number;
 }
 
 export class RetentionPruner {
@@ -19,6 +21,7 @@ export class RetentionPruner {
   private running: Promise<void> | null = null;
   private stopped = true;
   private deleted = 0;
+  private rollupsDeleted = 0;
   private passes = 0;
   private lastPassAt = 0;
   private lastError: string | null = null;
@@ -44,7 +47,7 @@ export class RetentionPruner {
   }
 
   stats() {
-    return { deleted: this.deleted, passes: this.passes, lastPassAt: this.lastPassAt, lastError: this.lastError };
+    return { deleted: this.deleted, rollupsDeleted: this.rollupsDeleted, passes: this.passes, lastPassAt: this.lastPassAt, lastError: this.lastError };
   }
 
   /** One full pass: delete chunk after chunk until nothing is due. Returns rows deleted. */
@@ -54,6 +57,13 @@ export class RetentionPruner {
       const n = await this.store.prune(this.options.rules, this.clock.now(), this.options.chunk);
       total += n;
       if (n < this.options.chunk || this.stopped) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    const keep = this.options.rollupKeepMs ?? 0;
+    while (keep > 0 && !this.stopped) {
+      const n = await this.store.rollupsPrune(this.clock.now() - keep, this.options.chunk);
+      this.rollupsDeleted += n;
+      if (n < this.options.chunk) break;
       await new Promise((r) => setImmediate(r));
     }
     this.passes++;

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { jobClaims } from '../../src/store/claims.js';
 import type {
-  CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, Store, StoredJob,
-  StoredState,
+  CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, RollupRecord, Store,
+  StoredJob, StoredState,
 } from '../../src/store/store.js';
 
 export interface StoreFixture {
@@ -677,4 +677,53 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.equal(all.length, 300);
     assert.equal(new Set(all).size, 300, 'no job claimed twice');
   });
+
+  it('roll-ups: appended rows come back by range and function, oldest first, and survive a restart', async (f) => {
+    const MIN = 60_000;
+    const rows = [
+      rollup('resize', T0 + MIN, { completed: 7, runtime: { p50: 12.5, p95: 80.25, p99: 99.75, count: 7 } }),
+      rollup('resize', T0, { submitted: 3, failed: 1, exceptions: 1 }),
+      rollup('caf\u00e9', T0, { queued: 42, workers: 2, running: 1 }),
+      rollup('resize', T0 + 2 * MIN, { retried: 2, cancelled: 1 }),
+    ];
+    await f.store.rollupsAppend(rows.slice(0, 2));
+    await f.store.rollupsAppend(rows.slice(2));
+    await f.store.rollupsAppend([]);
+    const expectAll = [rows[2], rows[1], rows[0], rows[3]];
+    assert.deepEqual(await f.store.rollupsRange({ fn: null, since: T0, until: T0 + 3 * MIN, limit: 100 }), expectAll);
+    assert.deepEqual(await f.store.rollupsRange({ fn: 'resize', since: T0 + MIN, until: T0 + 3 * MIN, limit: 100 }),
+      [rows[0], rows[3]], 'since inclusive, one function');
+    assert.deepEqual(await f.store.rollupsRange({ fn: 'resize', since: T0, until: T0 + 2 * MIN, limit: 1 }), [rows[1]],
+      'until exclusive, limited');
+    assert.deepEqual(await f.store.rollupsRange({ fn: 'nope', since: 0, until: T0 * 2, limit: 10 }), []);
+    const same = rollup('resize', T0, { submitted: 5 });
+    await f.store.rollupsAppend([same]);
+    assert.equal((await f.store.rollupsRange({ fn: 'resize', since: T0, until: T0 + 1, limit: 10 })).length, 2,
+      'a second row for the same minute is kept (several nodes, or a restart)');
+    if (f.store.capabilities.durable) {
+      const again = await f.reopen();
+      assert.deepEqual(await again.rollupsRange({ fn: null, since: T0 + MIN, until: T0 + 3 * MIN, limit: 100 }),
+        [rows[0], rows[3]]);
+    }
+  });
+
+  it('roll-ups: prune deletes minutes before the cut-off, oldest first, in chunks', async ({ store }) => {
+    const MIN = 60_000;
+    await store.rollupsAppend(Array.from({ length: 10 }, (_, i) => rollup(i % 2 === 0 ? 'a' : 'b', T0 + i * MIN)));
+    assert.equal(await store.rollupsPrune(T0 + 5 * MIN, 3), 3);
+    const left = async () => (await store.rollupsRange({ fn: null, since: 0, until: T0 * 2, limit: 100 })).map((r) => (r.at - T0) / MIN);
+    assert.deepEqual(await left(), [3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(await store.rollupsPrune(T0 + 5 * MIN, 3), 2);
+    assert.equal(await store.rollupsPrune(T0 + 5 * MIN, 3), 0);
+    assert.deepEqual(await left(), [5, 6, 7, 8, 9]);
+  });
+}
+
+function rollup(fn: string, at: number, over: Partial<RollupRecord> = {}): RollupRecord {
+  const none = { p50: null, p95: null, p99: null, count: 0 };
+  return {
+    fn, at, submitted: 0, completed: 0, failed: 0, exceptions: 0, retried: 0, cancelled: 0,
+    wait: { ...none }, runtime: { ...none }, timeToCompletion: { p50: 3, p95: 4.5, p99: 1e7, count: 2 },
+    queued: 0, running: 0, workers: 0, ...over,
+  };
 }

@@ -2,6 +2,10 @@ import { decodeCursor, encodeCursor, handleId, isFinished, retentionPlan } from 
 import type {
   CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
+import type { RollupFilter, RollupRecord } from '../store.js';
+
+/** How long a memory store keeps roll-ups (no retention pruner runs for it). */
+const MEMORY_ROLLUP_KEEP_MS = 30 * 24 * 3_600_000;
 
 /**
  * The gearmand-like store: nothing survives a restart. It keeps records in memory with the same
@@ -19,6 +23,8 @@ export class MemoryStore implements Store {
   private nextHandle = 1;
   private readonly firings = new Map<string, number>();
   private readonly settings = new Map<string, string>();
+  /** Roll-ups in the order appended (minutes mostly ascending). */
+  private rollups: RollupRecord[] = [];
 
   async open(): Promise<void> {}
 
@@ -176,6 +182,30 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {}
+
+  async rollupsAppend(rows: readonly RollupRecord[]): Promise<void> {
+    for (const r of rows) this.rollups.push(structuredClone(r));
+    // Nothing prunes a memory store; it keeps the roll-ups of the last MEMORY_ROLLUP_KEEP_MS.
+    const newest = rows.reduce((m, r) => Math.max(m, r.at), -Infinity);
+    if (this.rollups.length > 0 && this.rollups[0]!.at < newest - MEMORY_ROLLUP_KEEP_MS) {
+      this.rollups = this.rollups.filter((r) => r.at >= newest - MEMORY_ROLLUP_KEEP_MS);
+    }
+  }
+
+  async rollupsRange(filter: RollupFilter): Promise<RollupRecord[]> {
+    return this.rollups
+      .filter((r) => (filter.fn === null || r.fn === filter.fn) && r.at >= filter.since && r.at < filter.until)
+      .sort((a, b) => a.at - b.at || (a.fn < b.fn ? -1 : a.fn > b.fn ? 1 : 0))
+      .slice(0, filter.limit)
+      .map((r) => structuredClone(r));
+  }
+
+  async rollupsPrune(before: number, limit: number): Promise<number> {
+    const doomed = this.rollups.filter((r) => r.at < before).sort((a, b) => a.at - b.at).slice(0, limit);
+    const gone = new Set(doomed);
+    this.rollups = this.rollups.filter((r) => !gone.has(r));
+    return doomed.length;
+  }
 
   private newestFirst(match: (r: JobRecord) => boolean, limit: number, below: number | null): JobPage {
     const all = [...this.jobs.values()];

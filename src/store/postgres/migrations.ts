@@ -62,6 +62,20 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // 3: settings changed at run time (policies, paused functions, API-made schedules), JSON by key.
   `CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);`,
+  // 4: the stats engine's minute roll-ups, appended by every node once a minute (see
+  // RollupRecord), no key: a minute may have several rows for a function.
+  `CREATE TABLE rollups (
+     fn text NOT NULL,
+     at bigint NOT NULL,               -- start of the minute, ms since the epoch
+     submitted bigint NOT NULL, completed bigint NOT NULL, failed bigint NOT NULL,
+     exceptions bigint NOT NULL, retried bigint NOT NULL, cancelled bigint NOT NULL,
+     wait_p50 double precision, wait_p95 double precision, wait_p99 double precision, wait_count bigint NOT NULL,
+     runtime_p50 double precision, runtime_p95 double precision, runtime_p99 double precision, runtime_count bigint NOT NULL,
+     ttc_p50 double precision, ttc_p95 double precision, ttc_p99 double precision, ttc_count bigint NOT NULL,
+     queued bigint NOT NULL, running bigint NOT NULL, workers bigint NOT NULL
+   );
+   CREATE INDEX rollups_at ON rollups (at);
+   CREATE INDEX rollups_fn ON rollups (fn, at);`,
 ];
 
 /** Any constant shared by every gearhq process: serialises migrations of one database. */

@@ -30,6 +30,8 @@ import {
   LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
   STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
+import { rollupRow, rollupsAppendQuery, rollupsPruneQuery, rollupsRangeQuery } from './rollup-queries.js';
+import type { RollupFilter, RollupRecord } from '../store.js';
 import { writeQuery } from './write-statements.js';
 
 export interface PostgresStoreOptions {
@@ -218,6 +220,19 @@ export class PostgresStore implements Store, JobClaims {
       ...CLAIM_NEXT, values: [[...new Set(fns.map(pgText))], limit, pgText(worker), window],
     });
     return rows.map(toStoredJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+
+  async rollupsAppend(rows: readonly RollupRecord[]): Promise<void> {
+    if (rows.length > 0) await this.db().query(rollupsAppendQuery(rows));
+  }
+
+  async rollupsRange(filter: RollupFilter): Promise<RollupRecord[]> {
+    const { rows } = await this.db().query<Record<string, unknown>>(rollupsRangeQuery(filter));
+    return rows.map(rollupRow);
+  }
+
+  async rollupsPrune(before: number, limit: number): Promise<number> {
+    return (await this.db().query(rollupsPruneQuery(before, limit))).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

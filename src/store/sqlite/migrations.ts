@@ -54,6 +54,20 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // 3: settings changed at run time (policies, paused functions, API-made schedules), JSON by key.
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 4: the stats engine's minute roll-ups, appended once a minute (see RollupRecord), no key:
+  // a minute may have several rows for a function.
+  `CREATE TABLE rollups (
+     fn TEXT NOT NULL,
+     at INTEGER NOT NULL,             -- start of the minute, ms since the epoch
+     submitted INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL,
+     exceptions INTEGER NOT NULL, retried INTEGER NOT NULL, cancelled INTEGER NOT NULL,
+     wait_p50 REAL, wait_p95 REAL, wait_p99 REAL, wait_count INTEGER NOT NULL,
+     runtime_p50 REAL, runtime_p95 REAL, runtime_p99 REAL, runtime_count INTEGER NOT NULL,
+     ttc_p50 REAL, ttc_p95 REAL, ttc_p99 REAL, ttc_count INTEGER NOT NULL,
+     queued INTEGER NOT NULL, running INTEGER NOT NULL, workers INTEGER NOT NULL
+   );
+   CREATE INDEX rollups_at ON rollups (at);
+   CREATE INDEX rollups_fn ON rollups (fn, at);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -12,6 +12,8 @@ import {
   JOB_STATES, type CommitBatch, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type Store, type StoredJob, type StoredState,
 } from '../store.js';
+import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
+import type { RollupFilter, RollupRecord } from '../store.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
@@ -172,6 +174,26 @@ export class SqliteStore implements Store {
     if (db === null) return;
     this.writer = null;
     db.close();
+  }
+
+  async rollupsAppend(rows: readonly RollupRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    const db = this.db!;
+    const insert = db.prepare(`INSERT INTO rollups (${ROLLUP_COLUMNS.map((c) => c.name).join(', ')})
+      VALUES (${ROLLUP_COLUMNS.map(() => '?').join(', ')})`);
+    db.transaction(() => { for (const r of rows) insert.run(...rollupValues(r)); })();
+  }
+
+  async rollupsRange(filter: RollupFilter): Promise<RollupRecord[]> {
+    const byFn = filter.fn !== null;
+    const sql = `SELECT * FROM rollups WHERE ${byFn ? 'fn = ? AND ' : ''}at >= ? AND at < ? ORDER BY at, fn LIMIT ?`;
+    const params = [...(byFn ? [filter.fn] : []), filter.since, filter.until, filter.limit];
+    return (this.db!.prepare(sql).all(...params) as Record<string, unknown>[]).map(rollupFromRow);
+  }
+
+  async rollupsPrune(before: number, limit: number): Promise<number> {
+    return this.db!.prepare('DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE at < ? ORDER BY at LIMIT ?)')
+      .run(before, limit).changes;
   }
 }
 
