@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig, VerboseLevel } from './config.js';
+import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import { AlertNotifier } from './alerts/notifiers.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
 import type { FastifyInstance } from 'fastify';
@@ -127,6 +129,14 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
   // Metrics only matter where they can be scraped: with the HTTP port off they cost nothing.
   const metrics = config.httpPort > 0 ? new Metrics(engine, () => gearman.connectionCount) : null;
+  // Alerts are read and changed over HTTP: with the port off there is no evaluator either.
+  const alerts = config.httpPort > 0 ? new AlertEvaluator({
+    stats: null, // TODO(stats): the StatsEngine once it lands; until then only store_errors has data
+    storeFailing: () => journal !== null && journal.lastError !== null,
+    clock: engine.clock, log, notifier: new AlertNotifier(log),
+  }) : null;
+  alerts?.restoreRules(config.alertRules, settings);
+  alerts?.start();
   const scheduler = new Scheduler(engine, journal, log);
   scheduler.start(schedules, await store.lastFirings());
   const gearman = new GearmanServer({
@@ -143,7 +153,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   await gearman.listen();
   const httpDeps: HttpDeps = {
     tokens: { full: config.httpToken, read: config.httpReadToken },
-    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics,
+    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics, alerts,
   };
   let http: FastifyInstance | null = null;
   if (config.httpPort > 0) {
@@ -158,6 +168,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   /** After the connections are gone: services, the last journal batch, the store. */
   const closeDown = async (): Promise<void> => {
     await http?.close();
+    alerts?.stop();
     scheduler.stop();
     await pruner?.stop();
     await journal?.drain();

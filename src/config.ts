@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseRetryPolicy, PolicyError, type RetryPolicy } from './engine/retry-policy.js';
 import { parseScheduleDef, type ScheduleDef } from './schedule/cron-schedule.js';
+import { parseAlertRules, type AlertRule } from './alerts/alert-rule.js';
 
 export const VERBOSE_LEVELS = ['FATAL', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
 export type VerboseLevel = (typeof VERBOSE_LEVELS)[number];
@@ -54,9 +55,11 @@ export interface ServerConfig {
   retryPolicies: Record<string, RetryPolicy>;
   /** Cron schedules. */
   schedules: ScheduleDef[];
+  /** Alert rules (config file); more can be added through the API. */
+  alertRules: AlertRule[];
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention' | 'policy' | 'policies' | 'schedules';
+type Kind = 'int' | 'string' | 'bool' | 'size' | 'duration' | 'retention' | 'policy' | 'policies' | 'schedules' | 'alertRules';
 
 interface OptionSpec {
   key: keyof ServerConfig;
@@ -98,6 +101,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'defaultRetryPolicy', name: 'default-retry-policy', kind: 'policy', description: 'JSON retry policy for every function without its own, e.g. {"maxAttempts":3}' },
   { key: 'retryPolicies', name: 'retry-policies', kind: 'policies', description: 'config file: retry policies per function, {"fn": {"maxAttempts": 5, "backoff": {...}}}' },
   { key: 'schedules', name: 'schedules', kind: 'schedules', description: 'config file: cron schedules, [{"name", "cron", "timezone", "function", "payload", ...}]' },
+  { key: 'alertRules', name: 'alert-rules', kind: 'alertRules', description: 'config file: alert rules, [{"name", "metric", "op", "threshold", "forSeconds", "notify": [...]}]' },
   { key: 'maxConnections', name: 'max-connections', kind: 'int', min: 1, description: 'most concurrent Gearman connections (10000)' },
 ];
 
@@ -133,6 +137,7 @@ export function defaultConfig(): ServerConfig {
     defaultRetryPolicy: null,
     retryPolicies: {},
     schedules: [],
+    alertRules: [],
   };
 }
 
@@ -218,6 +223,12 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
         throw new ConfigError((e as Error).message);
       }
     }
+    case 'alertRules':
+      try {
+        return parseAlertRules(jsonOf(raw, where), where);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
     case 'retention': {
       raw = jsonOf(raw, where);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -104,6 +104,7 @@ test('config: every option in the table is reachable through its environment var
       : spec.kind === 'policy' ? '{"maxAttempts": 3}'
       : spec.kind === 'policies' ? '{"f": {"maxAttempts": 2}}'
       : spec.kind === 'schedules' ? '[{"name": "s", "cron": "* * * * *", "function": "f"}]'
+      : spec.kind === 'alertRules' ? '[{"name": "a", "metric": "queue_depth", "op": ">", "threshold": 1, "forSeconds": 0}]'
       : 'v7';
     const flags = spec.key === 'store' && value === 'postgres' ? { databaseUrl: 'postgres://x' } : {};
     const got = (loadConfig(flags, { [env]: value }) as unknown as Record<string, unknown>)[spec.key];

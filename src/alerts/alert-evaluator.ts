@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../engine/clock.js';
 import type { FunctionStats, StatsSnapshot, StatsSource, StatsWindow } from '../stats/stats-types.js';
-import { compare, type AlertRule } from './alert-rule.js';
+import { compare, parseAlertRule, type AlertRule } from './alert-rule.js';
 import type { AlertNotifier, AlertState, AlertTransition } from './notifiers.js';
 
 export type RuleSource = 'config' | 'api';
@@ -72,6 +72,24 @@ export class AlertEvaluator {
     this.alerts.set(rule.name, {
       rule, source, state: 'inactive', value: null, since: null, lastEvaluatedAt: null, history: [],
     });
+  }
+
+  /**
+   * At start: the config file's rules, then rules stored through the API (`alert-rule:<name>`
+   * settings) whose names the config file does not use.
+   */
+  restoreRules(configRules: readonly AlertRule[], settings: Record<string, string>): void {
+    for (const rule of configRules) this.setRule(rule, 'config');
+    for (const [key, value] of Object.entries(settings)) {
+      if (!key.startsWith('alert-rule:')) continue;
+      const name = key.slice('alert-rule:'.length);
+      if (this.alerts.has(name)) continue;
+      try {
+        this.setRule(parseAlertRule(JSON.parse(value), key), 'api');
+      } catch (e) {
+        this.options.log.warn({ key, err: e }, 'ignoring a stored alert rule that no longer parses');
+      }
+    }
   }
 
   deleteRule(name: string): boolean {

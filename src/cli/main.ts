@@ -15,7 +15,7 @@ program.name('gearhq').description('Gearman HQ: a Gearman-compatible job server'
 
 const serve = program.command('serve').description('run the server (SIGTERM = graceful stop, SIGINT = immediate)');
 for (const spec of OPTIONS) {
-  if (spec.kind === 'retention' || spec.kind === 'policies' || spec.kind === 'schedules') continue; // config file only
+  if (spec.kind === 'retention' || spec.kind === 'policies' || spec.kind === 'schedules' || spec.kind === 'alertRules') continue; // config file only
   const flags = `${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.kind === 'bool' ? '' : ' <value>'}`;
   const opt = new Option(flags, spec.description);
   serve.addOption(opt);
