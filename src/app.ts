@@ -16,6 +16,8 @@ import { buildHttpServer, type HttpDeps } from './http/http-server.js';
 import { parseScheduleDef } from './schedule/cron-schedule.js';
 import { GearmanServer } from './server/gearman-server.js';
 import { Metrics } from './stats/metrics.js';
+import { RollupWriter } from './stats/rollup-writer.js';
+import { StatsEngine } from './stats/stats-engine.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
@@ -28,6 +30,9 @@ export const VERSION: string = (() => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 })();
+
+/** How long the stats engine's minute roll-ups are kept in the store. */
+const ROLLUP_KEEP_MS = 30 * 24 * 3_600_000;
 
 /** gearmand's level names on pino's levels. */
 const PINO_LEVEL: Record<VerboseLevel, string> = {
@@ -107,7 +112,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
       maxBatchJobs: 5000,
     });
     pruner = new RetentionPruner(store, engine.clock, log, {
-      rules: retentionRules(config), intervalMs: 5000, chunk: 2000,
+      rules: retentionRules(config), intervalMs: 5000, chunk: 2000, rollupKeepMs: ROLLUP_KEEP_MS,
     });
     pruner.start();
   }
@@ -129,9 +134,14 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
   // Metrics only matter where they can be scraped: with the HTTP port off they cost nothing.
   const metrics = config.httpPort > 0 ? new Metrics(engine, () => gearman.connectionCount) : null;
+  // The stats engine feeds /api/v1/stats and the alerts; like metrics, only with the port on.
+  const stats = config.httpPort > 0 ? new StatsEngine(engine) : null;
+  stats?.start();
+  const rollups = stats !== null ? new RollupWriter(stats, store, engine.clock, log) : null;
+  rollups?.start();
   // Alerts are read and changed over HTTP: with the port off there is no evaluator either.
   const alerts = config.httpPort > 0 ? new AlertEvaluator({
-    stats: null, // TODO(stats): the StatsEngine once it lands; until then only store_errors has data
+    stats,
     storeFailing: () => journal !== null && journal.lastError !== null,
     clock: engine.clock, log, notifier: new AlertNotifier(log),
   }) : null;
@@ -153,7 +163,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   await gearman.listen();
   const httpDeps: HttpDeps = {
     tokens: { full: config.httpToken, read: config.httpReadToken },
-    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics, alerts,
+    engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics, alerts, stats,
   };
   let http: FastifyInstance | null = null;
   if (config.httpPort > 0) {
@@ -169,6 +179,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   const closeDown = async (): Promise<void> => {
     await http?.close();
     alerts?.stop();
+    await rollups?.stop();
+    stats?.stop();
     scheduler.stop();
     await pruner?.stop();
     await journal?.drain();

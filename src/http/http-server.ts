@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import { ERRORS, type ErrorCode } from '../errors/catalogue.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { Metrics } from '../stats/metrics.js';
+import type { StatsSource } from '../stats/stats-types.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { installAuth, type AuthTokens } from './auth.js';
@@ -19,6 +20,7 @@ import { registerEventRoutes } from './routes-events.js';
 import { registerFunctionRoutes } from './routes-functions.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerScheduleRoutes } from './routes-schedules.js';
+import { registerStatsRoutes } from './routes-stats.js';
 
 export interface HttpDeps {
   /** Bearer tokens (empty = none); see auth.ts. */
@@ -38,6 +40,8 @@ export interface HttpDeps {
   configSchedules: ReadonlySet<string>;
   /** Prometheus metrics; null when not collected. */
   metrics: Metrics | null;
+  /** The stats engine (/api/v1/stats); null when not collected. */
+  stats: StatsSource | null;
   /** Alert rules and their evaluation; absent or null = no alert routes. */
   alerts?: AlertEvaluator | null;
   /** Overrides for the live event stream's heartbeat and per-subscriber limits (tests). */
@@ -114,6 +118,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   registerJobRoutes(app, deps);
   registerFunctionRoutes(app, deps);
   registerScheduleRoutes(app, deps);
+  registerStatsRoutes(app, deps);
   registerEventRoutes(app, deps);
   if (deps.alerts) registerAlertRoutes(app, deps, deps.alerts);
   return app;
