@@ -1,9 +1,12 @@
 /**
  * `gearhq status`: every function's queue (by priority), scheduled, running, workers and whether
- * it is paused — the HTTP API's view of what the admin protocol's `status` shows.
+ * it is paused — the HTTP API's view of what the admin protocol's `status` shows — with the
+ * stats engine's throughput, p95 runtime and failure share over the last 5 minutes.
  */
 import type { Command } from 'commander';
+import type { FunctionStats, StatsSnapshot } from '../stats/stats-types.js';
 import { clientAction, clientOptions, type ClientContext } from './client-command.js';
+import { ApiFailure } from './http-client.js';
 import { paint, renderTable } from './table.js';
 
 interface FunctionJson {
@@ -15,22 +18,53 @@ interface FunctionJson {
   paused: boolean;
 }
 
+/** Milliseconds as a short duration: 850ms, 12.5s, 3.2m, 1.5h. */
+function duration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)}m`;
+  return `${(ms / 3_600_000).toFixed(1)}h`;
+}
+
+function rate(perSecond: number): string {
+  return perSecond >= 100 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 100) / 100);
+}
+
+/** The 5-minute stats, or null from a server that does not collect them (HTTP 404). */
+async function fetchStats(ctx: ClientContext): Promise<StatsSnapshot | null> {
+  try {
+    return await ctx.api.get<StatsSnapshot>('/api/v1/stats?window=5m');
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 404) return null;
+    throw e;
+  }
+}
+
 async function status(ctx: ClientContext): Promise<void> {
-  const { functions } = await ctx.api.get<{ functions: FunctionJson[] }>('/api/v1/functions');
+  const [{ functions }, stats] = await Promise.all([
+    ctx.api.get<{ functions: FunctionJson[] }>('/api/v1/functions'), fetchStats(ctx),
+  ]);
   if (ctx.json) {
-    ctx.printJson({ functions });
+    ctx.printJson({ functions, stats });
     return;
   }
+  const byName = new Map<string, FunctionStats>((stats?.functions ?? []).map((f) => [f.function, f]));
   if (functions.length === 0) {
     ctx.out('no functions yet\n');
     return;
   }
   const rows = functions.map((f) => {
     const queued = f.queued.high + f.queued.normal + f.queued.low;
+    const st = byName.get(f.name);
+    const failure = st?.failureRate ?? null;
     return [
       f.name, String(queued), String(f.queued.high), String(f.queued.normal), String(f.queued.low),
       String(f.scheduled), String(f.running),
       f.workers === 0 && queued > 0 ? paint('red', '0') : String(f.workers),
+      st === undefined ? '-' : rate(st.throughput),
+      duration(st?.runtime.p95 ?? null),
+      failure === null ? '-' : paint(failure > 0 ? 'red' : 'green', `${(failure * 100).toFixed(1)}%`),
       f.paused ? paint('yellow', 'paused') : '-',
     ];
   });
@@ -38,11 +72,13 @@ async function status(ctx: ClientContext): Promise<void> {
   ctx.out(renderTable([
     { header: 'FUNCTION' }, { header: 'QUEUED', ...right }, { header: 'HIGH', ...right }, { header: 'NORMAL', ...right },
     { header: 'LOW', ...right }, { header: 'SCHEDULED', ...right }, { header: 'RUNNING', ...right },
-    { header: 'WORKERS', ...right }, { header: 'PAUSED' },
+    { header: 'WORKERS', ...right }, { header: 'JOBS/S', ...right }, { header: 'P95 RUNTIME', ...right },
+    { header: 'FAIL %', ...right }, { header: 'PAUSED' },
   ], rows));
 }
 
 export function registerStatusCommand(program: Command): void {
-  clientOptions(program.command('status').description('a table of functions: queued by priority, scheduled, running, workers, paused'))
+  clientOptions(program.command('status').description(
+    'a table of functions: queued by priority, scheduled, running, workers, jobs/s, p95 runtime and failure % over 5 minutes, paused'))
     .action(clientAction(status));
 }

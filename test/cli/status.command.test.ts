@@ -20,17 +20,28 @@ describe('gearhq status', () => {
       const w = await s.connect();
       w.send(PacketType.CAN_DO, ['img']);
       w.send(PacketType.GRAB_JOB);
-      await w.expect(PacketType.JOB_ASSIGN);
+      const held = await w.expect(PacketType.JOB_ASSIGN);
       const r = await s.run(['status']);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, [
-        'FUNCTION  QUEUED  HIGH  NORMAL  LOW  SCHEDULED  RUNNING  WORKERS  PAUSED',
-        'img            3     0       2    1          1        1        1  -',
-        'mail           1     0       1    0          0        0        0  paused',
+        'FUNCTION  QUEUED  HIGH  NORMAL  LOW  SCHEDULED  RUNNING  WORKERS  JOBS/S  P95 RUNTIME  FAIL %  PAUSED',
+        'img            3     0       2    1          1        1        1       0            -       -  -',
+        'mail           1     0       1    0          0        0        0       0            -       -  paused',
         '',
       ].join('\n'));
+      // One job completes and one fails: throughput, p95 runtime and failure % from /api/v1/stats.
+      w.send(PacketType.WORK_COMPLETE, [held.args[0]!, 'ok']);
+      w.send(PacketType.GRAB_JOB);
+      const next = await w.expect(PacketType.JOB_ASSIGN);
+      w.send(PacketType.WORK_FAIL, [next.args[0]!]);
+      w.send(PacketType.ECHO_REQ, ['sync']);
+      await w.expect(PacketType.ECHO_RES);
+      const img = (await s.run(['status'])).stdout.split('\n').find((l) => l.startsWith('img'));
+      assert.match(img ?? '', /^img +2 +0 +1 +1 +1 +0 +1 +[0-9.]+ +\d+ms +50\.0% +-$/);
       const json = JSON.parse((await s.run(['status', '--json'])).stdout);
       assert.deepEqual(json.functions.map((f: { name: string; paused: boolean }) => [f.name, f.paused]), [['img', false], ['mail', true]]);
+      assert.equal(json.stats.window, '5m');
+      assert.equal(json.stats.totals.failed, 1);
     } finally {
       await s.stop();
     }
