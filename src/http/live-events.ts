@@ -55,7 +55,6 @@ interface Subscriber {
   queue: string[];
   queuedBytes: number;
   closed: boolean;
-  graceTimer: ReturnType<typeof setTimeout> | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -75,7 +74,7 @@ export class LiveEvents {
 
   /** Starts streaming to `res` (headers already sent) until either side closes. */
   subscribe(req: IncomingMessage, res: ServerResponse, filter: EventFilter): void {
-    const sub: Subscriber = { res, filter, blocked: false, queue: [], queuedBytes: 0, closed: false, graceTimer: null };
+    const sub: Subscriber = { res, filter, blocked: false, queue: [], queuedBytes: 0, closed: false };
     if (this.subscribers.size === 0) this.listen();
     this.subscribers.add(sub);
     this.counts.subscribedTotal++;
@@ -195,6 +194,8 @@ export class LiveEvents {
 
   private overflow(sub: Subscriber): void {
     const dropped = sub.queue.length;
+    // The response detaches from its socket once ended, with what it wrote still in the socket.
+    const socket = sub.res.socket;
     this.counts.overflows++;
     this.drop(sub);
     const data = JSON.stringify({
@@ -202,10 +203,13 @@ export class LiveEvents {
       message: 'this client fell too far behind; reconnect and read current state from the API',
     });
     sub.res.end(`event: overflow\ndata: ${data}\n\n`);
-    // A reader that never reads would hold the socket (and what is written to it) forever.
-    sub.graceTimer = setTimeout(() => sub.res.destroy(), this.options.closeGraceMs);
-    sub.graceTimer.unref();
-    sub.res.once('close', () => { if (sub.graceTimer !== null) clearTimeout(sub.graceTimer); });
+    // The stream was sent with `connection: close`, so the socket closes once the kernel has
+    // taken the rest; a reader that never reads again would leave it in our buffers for ever.
+    if (socket === null || socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), this.options.closeGraceMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+
   }
 
   private drop(sub: Subscriber): void {

@@ -24,7 +24,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void 
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // One stream per connection: when it ends (overflow, shutdown) the socket goes with it.
+      connection: 'close',
       // Tells nginx-style proxies not to hold the stream back.
       'x-accel-buffering': 'no',
     });
