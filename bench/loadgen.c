@@ -17,12 +17,16 @@
  * Output: one JSON object per line on stdout ({"type":"result",...}); diagnostics on stderr.
  * With --server-pid, the server's CPU time (utime+stime from /proc/PID/stat) is sampled exactly
  * at the edges of the timed window, and its RSS around the pre-queue of `drain`.
+ * With --helper-pid, the CPU time of a helper process tree (e.g. the PostgreSQL server behind
+ * gearhq: the postmaster, its live children, and children it already reaped) is sampled at the
+ * same edges, reported as helper_cpu_s and not counted as "other" load.
  *
  * Build: gcc -O2 -o bench/bin/loadgen bench/loadgen.c -lgearman -lpthread
  */
 #define _GNU_SOURCE
 #include <libgearman/gearman.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -50,6 +54,7 @@ typedef struct {
   size_t payload;
   char fn[128];
   int server_pid;
+  int helper_pid;
   int timeout_s; /* whole-run deadline: give up and report an error instead of hanging */
   int lib_unique; /* 1: let libgearman generate a UUID unique per job */
 } options_t;
@@ -66,6 +71,7 @@ static options_t opt = {
     .payload = 100,
     .fn = "",
     .server_pid = 0,
+    .helper_pid = 0,
     .timeout_s = 300,
     .lib_unique = 0,
 };
@@ -74,8 +80,8 @@ static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --scenario bg-submit|drain|fg-echo [--host H] [--port P]\n"
           "               [--jobs N] [--conns C] [--batch B] [--clients K] [--workers W]\n"
-          "               [--payload BYTES] [--fn NAME] [--server-pid PID] [--timeout S]\n"
-          "               [--lib-unique]\n");
+          "               [--payload BYTES] [--fn NAME] [--server-pid PID] [--helper-pid PID]\n"
+          "               [--timeout S] [--lib-unique]\n");
   exit(2);
 }
 
@@ -94,6 +100,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--payload")) opt.payload = (size_t)atol(NEXT());
     else if (!strcmp(a, "--fn")) snprintf(opt.fn, sizeof opt.fn, "%s", NEXT());
     else if (!strcmp(a, "--server-pid")) opt.server_pid = atoi(NEXT());
+    else if (!strcmp(a, "--helper-pid")) opt.helper_pid = atoi(NEXT());
     else if (!strcmp(a, "--timeout")) opt.timeout_s = atoi(NEXT());
     else if (!strcmp(a, "--lib-unique")) opt.lib_unique = 1;
     else usage();
@@ -122,11 +129,15 @@ static double self_cpu_s(void) {
          ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* utime+stime of the whole server process (all threads), seconds; -1 when unknown. */
-static double server_cpu_s(void) {
-  if (opt.server_pid <= 0) return -1;
+/* CPU figures of one process from /proc/PID/stat, in clock ticks; returns 0 on success. */
+typedef struct {
+  int ppid;
+  unsigned long long ut, st, cut, cst; /* utime stime cutime cstime */
+} proc_cpu_t;
+
+static int read_proc_cpu(int pid, proc_cpu_t *pc) {
   char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", opt.server_pid);
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
   FILE *f = fopen(path, "r");
   if (!f) return -1;
   size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -134,10 +145,44 @@ static double server_cpu_s(void) {
   buf[n] = 0;
   char *p = strrchr(buf, ')'); /* comm may contain spaces */
   if (!p) return -1;
-  unsigned long long ut = 0, st = 0;
-  /* after ") ": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
-  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+  long long cut = 0, cst = 0;
+  /* after ") ": state(3) ppid(4) pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+   * utime(14) stime(15) cutime(16) cstime(17) */
+  if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &pc->ppid, &pc->ut,
+             &pc->st, &cut, &cst) != 5)
+    return -1;
+  pc->cut = cut > 0 ? (unsigned long long)cut : 0;
+  pc->cst = cst > 0 ? (unsigned long long)cst : 0;
+  return 0;
+}
+
+/* utime+stime of the whole server process (all threads), seconds; -1 when unknown. */
+static double server_cpu_s(void) {
+  if (opt.server_pid <= 0) return -1;
+  proc_cpu_t pc;
+  if (read_proc_cpu(opt.server_pid, &pc) != 0) return -1;
+  return (double)(pc.ut + pc.st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU of the helper tree: the helper's own time and that of children it has reaped (cutime,
+ * cstime), plus the time of its live direct children and of their reaped children. Seconds; -1
+ * when unknown. (PostgreSQL's processes are all direct children of the postmaster.) */
+static double helper_cpu_s(void) {
+  if (opt.helper_pid <= 0) return -1;
+  proc_cpu_t root;
+  if (read_proc_cpu(opt.helper_pid, &root) != 0) return -1;
+  unsigned long long ticks = root.ut + root.st + root.cut + root.cst;
+  DIR *d = opendir("/proc");
+  if (!d) return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    proc_cpu_t pc;
+    if (read_proc_cpu(atoi(e->d_name), &pc) == 0 && pc.ppid == opt.helper_pid)
+      ticks += pc.ut + pc.st + pc.cut + pc.cst;
+  }
+  closedir(d);
+  return (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* Busy CPU time of the whole machine (all cores, incl. steal), seconds; -1 when unknown. Used to
@@ -154,7 +199,7 @@ static double machine_busy_s(void) {
 
 /* CPU and wall clock at one edge of a timed window. */
 typedef struct {
-  double t, gen, srv, busy;
+  double t, gen, srv, helper, busy;
 } mark_t;
 
 static mark_t mark_now(void) {
@@ -162,13 +207,14 @@ static mark_t mark_now(void) {
   m.t = now_s();
   m.gen = self_cpu_s();
   m.srv = server_cpu_s();
+  m.helper = helper_cpu_s();
   m.busy = machine_busy_s();
   return m;
 }
 
-/* Figures of one timed window; srv_cpu and other_cpu are -1 when unknown. */
+/* Figures of one timed window; srv_cpu, helper_cpu and other_cpu are -1 when unknown. */
 typedef struct {
-  double seconds, gen_cpu, srv_cpu, other_cpu;
+  double seconds, gen_cpu, srv_cpu, helper_cpu, other_cpu;
 } window_t;
 
 /* `end_t` > 0 overrides the wall-clock end (when the last job was seen before `b` was taken). */
@@ -177,9 +223,10 @@ static window_t window_between(mark_t a, mark_t b, double end_t) {
   w.seconds = (end_t > 0 ? end_t : b.t) - a.t;
   w.gen_cpu = b.gen - a.gen;
   w.srv_cpu = (a.srv >= 0 && b.srv >= 0) ? b.srv - a.srv : -1;
+  w.helper_cpu = (a.helper >= 0 && b.helper >= 0) ? b.helper - a.helper : -1;
   w.other_cpu = -1;
   if (w.srv_cpu >= 0 && a.busy >= 0 && b.busy >= 0) {
-    double other = (b.busy - a.busy) - w.gen_cpu - w.srv_cpu;
+    double other = (b.busy - a.busy) - w.gen_cpu - w.srv_cpu - (w.helper_cpu > 0 ? w.helper_cpu : 0);
     w.other_cpu = other > 0 ? other : 0; /* clock-tick rounding can make it slightly negative */
   }
   return w;
@@ -458,6 +505,11 @@ static void print_common(const char *scenario, long jobs, window_t w) {
            atomic_load(&g_done) ? srv_cpu * 100000.0 / (double)atomic_load(&g_done) : 0.0);
   else
     printf("\"server_cpu_s\":null,\"server_cpu_s_per_100k\":null,");
+  if (w.helper_cpu >= 0)
+    printf("\"helper_cpu_s\":%.4f,\"helper_cpu_s_per_100k\":%.4f,", w.helper_cpu,
+           atomic_load(&g_done) ? w.helper_cpu * 100000.0 / (double)atomic_load(&g_done) : 0.0);
+  else
+    printf("\"helper_cpu_s\":null,\"helper_cpu_s_per_100k\":null,");
   if (w.other_cpu >= 0 && seconds > 0)
     printf("\"other_cpu_s\":%.4f,\"other_cpu_share\":%.3f,", w.other_cpu, w.other_cpu / seconds);
   else
@@ -500,7 +552,7 @@ static int scenario_drain(void) {
   phase_t pre = run_submit_phase();
   long rss1 = server_status_kb("VmRSS:");
   if (atomic_load(&g_errors)) {
-    window_t none = {0, 0, -1, -1};
+    window_t none = {0, 0, -1, -1, -1};
     print_common("drain", opt.jobs, none);
     printf("\"phase\":\"pre-queue\",");
     print_tail();

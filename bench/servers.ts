@@ -1,12 +1,27 @@
-// Starting, probing and stopping the two servers under test, and reading their /proc figures.
+// Starting, probing and stopping the servers under test, and reading their /proc figures.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { clockTicks } from './machine.js';
+import { redactUrl, type BenchPostgres } from './postgres.js';
 
-export type ServerName = 'gearmand' | 'gearhq';
-export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq'];
+export type ServerName = 'gearmand' | 'gearhq' | 'gearhq-sqlite' | 'gearhq-postgres' | 'gearmand-sqlite';
+export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq', 'gearhq-sqlite', 'gearhq-postgres', 'gearmand-sqlite'];
+/** Every ratio is against this server (gearmand -t 1, jobs in memory). */
+export const BASELINE: ServerName = 'gearmand';
+
+export const isGearhq = (name: ServerName): boolean => name.startsWith('gearhq');
+
+/** What each server is, for the report. */
+export const SERVER_DESCRIPTIONS: Record<ServerName, string> = {
+  gearmand: 'gearmand, jobs in memory (the baseline of every ratio)',
+  gearhq: 'gearhq with `--store memory` (nothing on disk, like gearmand)',
+  'gearhq-sqlite': 'gearhq, durable: SQLite store with `--durability fsync`, a fresh data directory per run',
+  'gearhq-postgres': 'gearhq, durable: PostgreSQL store (default `--durability fsync`), a fresh database per run',
+  'gearmand-sqlite': 'gearmand with its SQLite queue (`-q libsqlite3`; it keeps background jobs only), a fresh file per run',
+};
 
 export const GEARMAND_BIN = '/usr/sbin/gearmand';
 
@@ -15,6 +30,10 @@ export interface RunningServer {
   pid: number;
   port: number;
   child: ChildProcess;
+  /** A process tree whose CPU belongs to this server (the PostgreSQL postmaster), or null. */
+  helperPid: number | null;
+  /** Removes the run's data directory or database; stopServer calls it once the process is gone. */
+  cleanup: () => Promise<void>;
   /** Last few KiB of the server's stdout+stderr, for error reports. */
   output(): string;
   /** True once the process has exited (crash or stop). */
@@ -27,36 +46,75 @@ export interface ServerPlace {
   gearhqRoot: string;
   /** Working directory of the server process. */
   cwd: string;
-  /** Extra gearmand arguments (--gearmand-arg). */
+  /** Extra gearmand arguments (--gearmand-arg), for both gearmand variants. */
   gearmandExtra: string[];
+  /** The PostgreSQL for gearhq-postgres, started on first use. */
+  postgres: () => Promise<BenchPostgres>;
+}
+
+/** What one run of a server stores its jobs in besides memory. */
+export interface RunStorage {
+  /** gearhq-sqlite: the data directory; gearmand-sqlite: the directory holding its queue file. */
+  dir?: string;
+  /** gearhq-postgres: the database. */
+  databaseUrl?: string;
 }
 
 /**
  * The command line for one server on `port`. `gearhqRoot` holds `dist/src/cli/main.js` (the
  * repository root, or a snapshot of the build; see snapshotGearhq).
  */
-export function serverCommand(name: ServerName, port: number, where: ServerPlace): { cmd: string; args: string[] } {
-  if (name === 'gearmand') {
+export function serverCommand(
+  name: ServerName,
+  port: number,
+  where: Pick<ServerPlace, 'gearhqRoot' | 'gearmandExtra'>,
+  storage: RunStorage = {},
+): { cmd: string; args: string[] } {
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${name} needs ${what}`);
+    return v;
+  };
+  if (name === 'gearmand' || name === 'gearmand-sqlite') {
+    const queue =
+      name === 'gearmand-sqlite' ? ['-q', 'libsqlite3', '--libsqlite3-db', path.join(need(storage.dir, 'a directory'), 'queue.db')] : [];
     return {
       cmd: GEARMAND_BIN,
-      args: ['-t', '1', '-p', String(port), '-L', '127.0.0.1', '--log-file', 'stderr', '--verbose', 'ERROR', ...where.gearmandExtra],
+      args: ['-t', '1', '-p', String(port), '-L', '127.0.0.1', '--log-file', 'stderr', '--verbose', 'ERROR', ...queue, ...where.gearmandExtra],
     };
   }
+  const store =
+    name === 'gearhq'
+      ? ['--store', 'memory']
+      : name === 'gearhq-sqlite'
+        ? ['--store', 'sqlite', '--data-dir', need(storage.dir, 'a data directory'), '--durability', 'fsync']
+        : ['--store', 'postgres', '--database-url', need(storage.databaseUrl, 'a database URL')];
   return {
     cmd: process.execPath,
-    args: [
-      gearhqEntry(where.gearhqRoot),
-      'serve',
-      '-p',
-      String(port),
-      '-L',
-      '127.0.0.1',
-      '--store',
-      'memory',
-      '--http-port',
-      '0',
-    ],
+    args: [gearhqEntry(where.gearhqRoot), 'serve', '-p', String(port), '-L', '127.0.0.1', ...store, '--http-port', '0'],
   };
+}
+
+/** A server's command line with placeholders (PORT, DIR, URL), for the report. */
+export function describeCommand(name: ServerName, gearmandExtra: string[]): string {
+  const { args } = serverCommand(name, 0, { gearhqRoot: '.', gearmandExtra }, { dir: 'DIR', databaseUrl: 'URL' });
+  const entry = gearhqEntry('.');
+  const shown = args.map((a, i) => (args[i - 1] === '-p' ? 'PORT' : a === entry ? 'dist/src/cli/main.js' : a));
+  return [isGearhq(name) ? 'node' : 'gearmand', ...shown].join(' ');
+}
+
+/** Makes the per-run storage of a server; the returned function removes it again. */
+async function prepareStorage(name: ServerName, where: ServerPlace): Promise<{ storage: RunStorage; helperPid: number | null; remove: () => Promise<void> }> {
+  if (name === 'gearhq-sqlite' || name === 'gearmand-sqlite') {
+    // os.tmpdir() is on the same disk as everything else here (ext4, not tmpfs), so fsync is real.
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${name}-bench-`));
+    return { storage: { dir }, helperPid: null, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (name === 'gearhq-postgres') {
+    const pg = await where.postgres();
+    const databaseUrl = await pg.createDatabase();
+    return { storage: { databaseUrl }, helperPid: pg.postmasterPid, remove: () => pg.dropDatabase(databaseUrl) };
+  }
+  return { storage: {}, helperPid: null, remove: async () => {} };
 }
 
 export function gearhqEntry(root: string): string {
@@ -111,9 +169,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts a server and waits until its Gearman port accepts connections. */
 export async function startServer(name: ServerName, where: ServerPlace, readyTimeoutMs = 15000): Promise<RunningServer> {
   const port = await freePort();
-  const { cmd, args } = serverCommand(name, port, where);
-  const cwd = where.cwd;
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prepared = await prepareStorage(name, where);
+  let cleaned: Promise<void> | null = null;
+  const cleanup = () => (cleaned ??= prepared.remove().catch((err: Error) => {
+    process.stderr.write(`bench: could not remove the storage of a ${name} run: ${err.message}\n`);
+  }));
+  let cmd: string, args: string[], child: ChildProcess;
+  try {
+    ({ cmd, args } = serverCommand(name, port, where, prepared.storage));
+    child = spawn(cmd, args, { cwd: where.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8192);
@@ -132,6 +200,8 @@ export async function startServer(name: ServerName, where: ServerPlace, readyTim
     pid: child.pid ?? -1,
     port,
     child,
+    helperPid: prepared.helperPid,
+    cleanup,
     output: () => tail,
     exited: () => exitInfo !== null,
     exitDescription: () => exitInfo ?? 'running',
@@ -145,13 +215,13 @@ export async function startServer(name: ServerName, where: ServerPlace, readyTim
   await stopServer(server);
   throw new Error(
     `${name} did not accept connections on port ${port} within ${readyTimeoutMs} ms ` +
-      `(${server.exitDescription()}); command: ${cmd} ${args.join(' ')}\n--- output ---\n${tail}`,
+      `(${server.exitDescription()}); command: ${cmd} ${args.map((a) => (a.includes('://') ? redactUrl(a) : a)).join(' ')}\n--- output ---\n${tail}`,
   );
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function stopServer(server: RunningServer, graceMs = 3000): Promise<void> {
-  if (server.exited() || server.child.exitCode !== null) return;
+/** SIGTERM, then SIGKILL after `graceMs` (a durable store may still be committing); resolves once the process is gone and its storage removed. */
+export async function stopServer(server: RunningServer, graceMs = 10000): Promise<void> {
+  if (server.exited() || server.child.exitCode !== null) return server.cleanup();
   const gone = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
   server.child.kill('SIGTERM');
   const timer = setTimeout(() => {
@@ -159,6 +229,7 @@ export async function stopServer(server: RunningServer, graceMs = 3000): Promise
   }, graceMs);
   await gone;
   clearTimeout(timer);
+  await server.cleanup();
 }
 
 /** utime+stime of the whole process in seconds, or null if it cannot be read. */
