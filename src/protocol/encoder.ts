@@ -87,6 +87,24 @@ export class OutBuffer {
     this.len = rebuilt.length;
   }
 
+  /**
+   * Like `take`, but the last chunk is a view of this buffer rather than a copy: no allocation
+   * per write. The caller must call `settle` right after writing it: with `reusable` true when
+   * the bytes already left (the socket kept nothing back), so the buffer is used again; false
+   * when the socket still holds the view, so a new buffer is started.
+   */
+  lend(): Buffer[] {
+    const out = this.chunks ?? [];
+    this.chunks = null;
+    if (this.len > 0) out.push(this.buf.subarray(0, this.len));
+    this.len = 0;
+    return out;
+  }
+
+  settle(reusable: boolean): void {
+    if (!reusable) this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  }
+
   /** Removes and returns everything appended since the last take, as chunks to write in order. */
   take(): Buffer[] {
     const out = this.chunks ?? [];

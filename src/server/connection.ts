@@ -168,9 +168,12 @@ export class Connection implements PacketSink, Outbox, Flushable {
     // Replies queue up behind an acknowledgement that is not yet durable, keeping their order.
     if (this.heldAcks !== null) return;
     if (!this.out.isEmpty) {
-      const chunks = this.out.take();
+      const chunks = this.out.lend();
       for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!);
       const backlog = socket.writableLength;
+      // Usually the kernel took every byte at once and the buffer can be reused: no allocation
+      // (and no external memory for the GC to chase) per reply.
+      this.out.settle(backlog === 0);
       if (backlog > this.ctx.outputHardLimit) {
         this.ctx.log.warn({ conn: this.session.id, address: this.session.address, backlog },
           'peer stopped reading its replies; closing the connection');
