@@ -85,13 +85,13 @@ export class Journal {
       }),
       ev.on('job.completed', (job, result) => {
         const d = this.finished(job, 'completed');
-        d.result = this.capped(result);
+        d.result = this.cappedCopy(result);
         d.resultSize = result.length;
       }),
       ev.on('job.failed', (job, reason, data) => {
         const d = this.finished(job, 'failed');
         d.outcome = reason;
-        if (data !== null) d.error = this.capped(data);
+        if (data !== null) d.error = this.cappedCopy(data);
       }),
       ev.on('job.requeued', (job, reason) => {
         const d = this.delta(job);
@@ -327,6 +327,14 @@ export class Journal {
     if (this.checkQueued) return;
     this.checkQueued = true;
     setImmediate(this.check);
+  }
+
+  /**
+   * Results and exception data arrive as views of a socket read (see the decoder's transientData):
+   * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
+   */
+  private cappedCopy(data: Buffer): Buffer {
+    return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
   }
 
   private capped(data: Buffer): Buffer {
