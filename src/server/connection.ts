@@ -48,6 +48,7 @@ export class Connection implements PacketSink, Outbox, Flushable {
   private readonly decoder: Decoder;
   private closing = false;
   private pausedForOutput = false;
+  private pausedForStore = false;
   private heldAcks: HeldAck[] | null = null;
 
   constructor(readonly socket: Socket, readonly ctx: ConnectionContext, id: number) {
@@ -198,8 +199,16 @@ export class Connection implements PacketSink, Outbox, Flushable {
   private onDrain(): void {
     if (this.pausedForOutput) {
       this.pausedForOutput = false;
-      this.socket.resume();
+      if (!this.pausedForStore) this.socket.resume();
     }
+  }
+
+  /** Stops (or restarts) reading from this peer while the store catches up. */
+  throttleForStore(on: boolean): void {
+    if (this.pausedForStore === on) return;
+    this.pausedForStore = on;
+    if (on) this.socket.pause();
+    else if (!this.pausedForOutput) this.socket.resume();
   }
 
   private onClosed(): void {

@@ -36,6 +36,7 @@ export class GearmanServer {
   private readonly connections = new Set<Connection>();
   private readonly ctx: ConnectionContext;
   private nextId = 1;
+  private throttled = false;
 
   constructor(private readonly opts: GearmanServerOptions) {
     const connections = this.connections;
@@ -50,7 +51,14 @@ export class GearmanServer {
     };
     const flusher = new FlushScheduler();
     const journal = opts.journal;
-    if (journal !== null) flusher.beforeFlush = () => journal.commitIfUrgent();
+    if (journal !== null) {
+      flusher.beforeFlush = () => journal.commitIfUrgent();
+      // A store that falls behind slows everyone down instead of letting records pile up in memory.
+      journal.onThrottle = (on) => {
+        this.throttled = on;
+        for (const c of connections) c.throttleForStore(on);
+      };
+    }
     this.ctx = {
       engine: opts.engine,
       flusher,
@@ -105,5 +113,6 @@ export class GearmanServer {
   private accept(socket: Socket): void {
     const conn = new Connection(socket, this.ctx, this.nextId++);
     this.connections.add(conn);
+    if (this.throttled) conn.throttleForStore(true);
   }
 }

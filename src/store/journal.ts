@@ -20,6 +20,11 @@ export interface JournalOptions {
   lazyCommitMs: number;
   /** Commit as soon as this many jobs have pending changes. */
   maxBatchJobs: number;
+  /**
+   * When this many jobs have changes the store has not taken yet (a slow store falling behind),
+   * ask the server to stop reading from its peers until half of them are stored. Default 50,000.
+   */
+  maxBacklogJobs?: number;
 }
 
 /** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
@@ -38,6 +43,10 @@ export class Journal {
   /** Jobs whose insert is in the batch being collected and must be withdrawn if it fails. */
   private pendingInserts: Job[] = [];
   private inFlight: Promise<void> | null = null;
+  /** Reading from peers is paused because the store fell behind. */
+  private throttled = false;
+  /** Told when the store falls behind (true) and when it has caught up (false). */
+  onThrottle: ((on: boolean) => void) | null = null;
   /** A check of what is pending is queued for the end of this event-loop turn. */
   private checkQueued = false;
   private readonly check = (): void => {
@@ -263,6 +272,11 @@ export class Journal {
       this.log.info('store writable again');
       this.lastError = null;
     }
+    if (this.throttled && this.deltas.size < (this.options.maxBacklogJobs ?? 20_000) / 2) {
+      this.throttled = false;
+      this.log.info('the store caught up; reading again');
+      this.onThrottle?.(false);
+    }
     for (const l of [...this.listeners]) l(batchNo, null);
   }
 
@@ -351,6 +365,11 @@ export class Journal {
       };
       this.deltas.set(job.id, d);
       this.queueCheck();
+      if (!this.throttled && this.deltas.size >= (this.options.maxBacklogJobs ?? 20_000)) {
+        this.throttled = true;
+        this.log.warn({ pending: this.deltas.size }, 'the store is falling behind; pausing reads until it catches up');
+        this.onThrottle?.(true);
+      }
     }
     return d;
   }

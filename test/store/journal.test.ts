@@ -203,3 +203,21 @@ test('journal: a change that produces no reply (a worker\'s WORK_COMPLETE) is co
   await new Promise((r) => setTimeout(r, 40));
   assert.equal((await t.store.findJob(job.handle))!.state, 'completed');
 });
+
+test('journal: a store that falls behind throttles reading until half of the backlog is stored', async () => {
+  const t = setup({ maxBacklogJobs: 4 });
+  const calls: boolean[] = [];
+  t.journal.onThrottle = (on) => calls.push(on);
+  t.store.async = true;
+  const c = t.session();
+  t.submit(c, 'f', { background: true, payload: 'first' });
+  t.journal.commitIfUrgent(); // in flight, not answered yet
+  for (let i = 0; i < 4; i++) t.submit(c, 'f', { background: true, payload: `p${i}` });
+  assert.deepEqual(calls, [true], 'four jobs waiting behind a slow commit: pause');
+  t.store.release();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, [true], 'the first batch is in; the four still wait');
+  t.store.release();
+  await t.journal.drain();
+  assert.deepEqual(calls, [true, false], 'caught up: read again');
+});
