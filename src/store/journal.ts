@@ -22,7 +22,7 @@ export interface JournalOptions {
   maxBatchJobs: number;
   /**
    * When this many jobs have changes the store has not taken yet (a slow store falling behind),
-   * ask the server to stop reading from its peers until half of them are stored. Default 50,000.
+   * ask the server to stop reading from its peers until half of them are stored. Default 20,000.
    */
   maxBacklogJobs?: number;
 }
@@ -47,6 +47,7 @@ export class Journal {
   private throttled = false;
   /** Told when the store falls behind (true) and when it has caught up (false). */
   onThrottle: ((on: boolean) => void) | null = null;
+  private readonly maxBacklog: number;
   /** A check of what is pending is queued for the end of this event-loop turn. */
   private checkQueued = false;
   private readonly check = (): void => {
@@ -62,6 +63,7 @@ export class Journal {
     private readonly log: Logger,
     private readonly options: JournalOptions,
   ) {
+    this.maxBacklog = options.maxBacklogJobs ?? 20_000;
     const ev = engine.events;
     this.unsubscribe.push(
       ev.on('job.submitted', (job, by) => this.submitted(job, by)),
@@ -272,7 +274,7 @@ export class Journal {
       this.log.info('store writable again');
       this.lastError = null;
     }
-    if (this.throttled && this.deltas.size < (this.options.maxBacklogJobs ?? 20_000) / 2) {
+    if (this.throttled && this.deltas.size < this.maxBacklog / 2) {
       this.throttled = false;
       this.log.info('the store caught up; reading again');
       this.onThrottle?.(false);
@@ -365,7 +367,7 @@ export class Journal {
       };
       this.deltas.set(job.id, d);
       this.queueCheck();
-      if (!this.throttled && this.deltas.size >= (this.options.maxBacklogJobs ?? 20_000)) {
+      if (!this.throttled && this.deltas.size >= this.maxBacklog) {
         this.throttled = true;
         this.log.warn({ pending: this.deltas.size }, 'the store is falling behind; pausing reads until it catches up');
         this.onThrottle?.(true);
