@@ -102,7 +102,8 @@ export class OutBuffer {
   }
 
   settle(reusable: boolean): void {
-    if (!reusable) this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+    // A buffer that grew for a burst is not kept: idle connections hold only the initial size.
+    if (!reusable || this.buf.length > 4 * INITIAL_CAPACITY) this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
   }
 
   /** Removes and returns everything appended since the last take, as chunks to write in order. */
