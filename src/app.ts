@@ -162,7 +162,6 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     verboseLevel: config.verbose,
     journal,
   });
-  await gearman.listen();
   const httpDeps: HttpDeps = {
     tokens: { full: config.httpToken, read: config.httpReadToken },
     engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics, alerts, stats,
@@ -173,6 +172,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     await http.listen({ port: config.httpPort, host: config.httpListen });
     log.info({ port: config.httpPort, listen: config.httpListen }, 'HTTP API listening');
   }
+  // The Gearman port opens last: when it answers, everything else (the HTTP API too) is ready.
+  await gearman.listen();
   log.info({ port: gearman.port, listen: config.listen || '*', store: store.name, version: VERSION },
     'gearhq listening');
 
