@@ -5,7 +5,7 @@ import { EngineEmitter, type FailReason, type RequeueReason } from './events.js'
 import { FunctionQueue } from './function-queue.js';
 import { Job, Priority } from './job.js';
 import { DueIndex } from './due-index.js';
-import { UniqueIndex } from './unique-index.js';
+import { coalesceKey, UniqueIndex } from './unique-index.js';
 import { nextAttemptAt, parseRescheduleRequest, type RetryOutcome, type RetryPolicy } from './retry-policy.js';
 import type { Session } from './session.js';
 
@@ -139,14 +139,13 @@ export class Engine {
     if (req.unique.length > o.maxUniqueBytes) return 'UNIQUE_TOO_LARGE';
     if (req.payload.length > o.maxPayloadBytes) return 'PAYLOAD_TOO_LARGE';
     const fn = this.fn(req.fn);
-    {
-      const existing = this.uniques.find(fn, req.unique, req.payload);
-      if (existing !== undefined) {
-        if (req.background) existing.backgroundRefs++;
-        else if (session !== null) this.attachClient(existing, session);
-        this.events.emit('job.coalesced', existing, session, req.background);
-        return existing;
-      }
+    const key = coalesceKey(req.unique, req.payload);
+    const existing = this.uniques.find(fn, key);
+    if (existing !== undefined) {
+      if (req.background) existing.backgroundRefs++;
+      else if (session !== null) this.attachClient(existing, session);
+      this.events.emit('job.coalesced', existing, session, req.background);
+      return existing;
     }
     const limit = fn.maxQueue[req.priority]!;
     if (limit > 0 && fn.total >= limit) return 'QUEUE_FULL';
@@ -157,11 +156,10 @@ export class Engine {
     const job = new Job(id, handle, fn, req.unique, req.payload, req.priority, req.background,
       req.reducer, req.dueAt > now ? req.dueAt : 0, now);
     this.jobs.set(handle, job);
-    this.uniques.add(job);
+    this.uniques.add(job, key);
     if (!req.background && session !== null) this.attachClient(job, session);
     this.events.emit('job.submitted', job, session);
-    if (job.dueAt > 0) this.schedule(job);
-    else this.enqueue(job);
+    this.placeAt(job, job.dueAt);
     return job;
   }
 
@@ -177,10 +175,9 @@ export class Engine {
     job.retries = r.retries;
     job.attempts = r.attempts;
     this.jobs.set(job.handle, job);
-    this.uniques.add(job);
+    this.uniques.add(job, coalesceKey(r.unique, r.payload));
     if (r.id >= this.nextHandle) this.nextHandle = r.id + 1;
-    if (job.dueAt > 0) this.schedule(job);
-    else this.enqueue(job);
+    this.placeAt(job, job.dueAt);
     return job;
   }
 
@@ -190,7 +187,7 @@ export class Engine {
    */
   revive(r: RestoreRequest): Job | null {
     const fn = this.fn(r.fn);
-    if (this.jobs.has(r.handle) || this.uniques.find(fn, r.unique, r.payload) !== undefined) return null;
+    if (this.jobs.has(r.handle) || this.uniques.find(fn, coalesceKey(r.unique, r.payload)) !== undefined) return null;
     const job = this.restore(r);
     this.events.emit('job.requeued', job, 'manual');
     return job;

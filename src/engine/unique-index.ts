@@ -10,15 +10,16 @@ export class UniqueIndex {
   private readonly byUnique = new Map<string, Job>();
   private readonly shadowed = new Map<string, Job[]>();
 
-  /** The active job of `fn` a submission with this unique and payload joins, if any. */
-  find(fn: FunctionQueue, unique: string, payload: Buffer): Job | undefined {
-    const key = coalesceKey(unique, payload);
+  /** The active job of `fn` holding a coalescing key (see coalesceKey), if any. */
+  find(fn: FunctionQueue, key: string | null): Job | undefined {
     return key === null ? undefined : fn.byKey.get(key);
   }
 
-  /** Indexes a job; false when another active job of its function already holds the key. */
-  add(job: Job): boolean {
-    const key = coalesceKey(job.unique, job.payload);
+  /**
+   * Indexes a job under its coalescing key (computed once by the caller); false when another
+   * active job of its function already holds the key.
+   */
+  add(job: Job, key: string | null): boolean {
     let indexed = true;
     if (key !== null) {
       if (job.fn.byKey.has(key)) indexed = false;
