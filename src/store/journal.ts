@@ -105,23 +105,17 @@ export class Journal {
         if (data !== null) d.error = this.cappedCopy(data);
       }),
       ev.on('job.requeued', (job, reason) => {
-        const d = this.delta(job);
-        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
-        if (reason === 'manual') d.dueAt = job.dueAt;
+        const d = this.waiting(job);
         d.retries = job.retries;
         this.event(job, 'requeued', reason);
       }),
       ev.on('job.retrying', (job, outcome, at) => {
-        const d = this.delta(job);
-        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
-        d.dueAt = at;
+        const d = this.waiting(job);
         d.outcome = outcome;
         this.event(job, 'retrying', `${outcome}; attempt ${job.attempts + 1} at ${new Date(at).toISOString()}`);
       }),
       ev.on('job.rescheduled', (job, at) => {
-        const d = this.delta(job);
-        d.state = job.state === 'scheduled' ? 'scheduled' : 'queued';
-        d.dueAt = at;
+        const d = this.waiting(job);
         d.attempts = job.attempts;
         this.event(job, 'rescheduled', new Date(at).toISOString());
       }),
@@ -321,6 +315,17 @@ export class Journal {
       this.urgent = true;
       this.pendingInserts.push(job);
     }
+  }
+
+  /**
+   * A job back to waiting. The engine reports it after placing the job, so its state (queued, or
+   * scheduled for its due time) and due time are simply read off it.
+   */
+  private waiting(job: Job): JobDelta {
+    const d = this.delta(job);
+    d.state = job.state;
+    d.dueAt = job.dueAt;
+    return d;
   }
 
   private finished(job: Job, state: StoredState): JobDelta {
