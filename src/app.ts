@@ -13,7 +13,7 @@ import { Engine } from './engine/engine.js';
 import type { FastifyInstance } from 'fastify';
 import { parseRetryPolicy } from './engine/retry-policy.js';
 import type { HttpDeps } from './http/http-server.js';
-import { parseScheduleDef } from './schedule/cron-schedule.js';
+import { parseScheduleDef, type ScheduleDef } from './schedule/cron-schedule.js';
 import { GearmanServer } from './server/gearman-server.js';
 import { RollupWriter } from './stats/rollup-writer.js';
 import { StatsEngine } from './stats/stats-engine.js';
@@ -57,6 +57,30 @@ export interface RunningApp {
 
 export function createLogger(level: VerboseLevel): Logger {
   return pino({ level: PINO_LEVEL[level], base: { pid: process.pid } });
+}
+
+/**
+ * Applies settings changed through the API at run time (retry policies, pauses) to the engine,
+ * and returns the schedules to run: the config file's (which win over stored ones of the same
+ * name) plus those made through the API, with stored pauses applied. The config's own schedule
+ * objects are copied, never changed.
+ */
+function applyStoredSettings(engine: Engine, config: ServerConfig, settings: Record<string, string>,
+  log: Logger): ScheduleDef[] {
+  const fromConfig = new Set(config.schedules.map((s) => s.name));
+  const schedules = config.schedules.map((s) => ({ ...s }));
+  for (const [key, value] of Object.entries(settings)) {
+    const [kind, name] = splitKey(key);
+    try {
+      if (kind === 'policy') engine.setPolicy(name, parseRetryPolicy(JSON.parse(value), key));
+      else if (kind === 'paused') { engine.fn(name); engine.pause(name); }
+      else if (kind === 'schedule' && !fromConfig.has(name)) schedules.push(parseScheduleDef(JSON.parse(value), key));
+    } catch (e) {
+      log.warn({ key, err: e }, 'ignoring a stored setting that no longer parses');
+    }
+  }
+  for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
+  return schedules;
 }
 
 /** `policy:fn` → ['policy', 'fn'] (function names may contain ':'). */
@@ -115,34 +139,20 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     });
     pruner.start();
   }
-  // Settings changed through the API at run time win over nothing but the config file.
   const settings = await store.loadSettings();
   const configSchedules = new Set(config.schedules.map((s) => s.name));
-  // Copies: a stored pause below must not change the caller's config (tests restart with it).
-  const schedules = config.schedules.map((s) => ({ ...s }));
-  for (const [key, value] of Object.entries(settings)) {
-    const [kind, name] = splitKey(key);
-    try {
-      if (kind === 'policy') engine.setPolicy(name, parseRetryPolicy(JSON.parse(value), key));
-      else if (kind === 'paused') { engine.fn(name); engine.pause(name); }
-      else if (kind === 'schedule' && !configSchedules.has(name)) schedules.push(parseScheduleDef(JSON.parse(value), key));
-    } catch (e) {
-      log.warn({ key, err: e }, 'ignoring a stored setting that no longer parses');
-    }
-  }
-  for (const s of schedules) if (settings[`schedule-enabled:${s.name}`] === 'false') s.enabled = false;
-  // Metrics only matter where they can be scraped: with the HTTP port off they cost nothing.
-  // The HTTP stack (Fastify, prom-client) is loaded only when it is used: its heap makes every
-  // garbage collection of the Gearman hot path dearer (fg 10 KiB jobs: about +40% CPU measured).
-  const metrics = config.httpPort > 0
+  const schedules = applyStoredSettings(engine, config, settings, log);
+  // Metrics, stats and alerts are read over HTTP: with the port off none of them runs, and the
+  // HTTP stack (Fastify, prom-client) is not even loaded — its heap makes every garbage
+  // collection of the Gearman hot path dearer (fg 10 KiB jobs: about +40% CPU measured).
+  const observed = config.httpPort > 0;
+  const metrics = observed
     ? new (await import('./stats/metrics.js')).Metrics(engine, () => gearman.connectionCount) : null;
-  // The stats engine feeds /api/v1/stats and the alerts; like metrics, only with the port on.
-  const stats = config.httpPort > 0 ? new StatsEngine(engine) : null;
+  const stats = observed ? new StatsEngine(engine) : null;
   stats?.start();
   const rollups = stats !== null ? new RollupWriter(stats, store, engine.clock, log) : null;
   rollups?.start();
-  // Alerts are read and changed over HTTP: with the port off there is no evaluator either.
-  const alerts = config.httpPort > 0 ? new AlertEvaluator({
+  const alerts = observed ? new AlertEvaluator({
     stats,
     storeFailing: () => journal !== null && journal.lastError !== null,
     clock: engine.clock, log, notifier: new AlertNotifier(log),
@@ -167,7 +177,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     engine, store, journal, scheduler, log, version: VERSION, previewBytes: 64 * 1024, configSchedules, metrics, alerts, stats,
   };
   let http: FastifyInstance | null = null;
-  if (config.httpPort > 0) {
+  if (observed) {
     http = (await import('./http/http-server.js')).buildHttpServer(httpDeps);
     await http.listen({ port: config.httpPort, host: config.httpListen });
     log.info({ port: config.httpPort, listen: config.httpListen }, 'HTTP API listening');
