@@ -6,18 +6,10 @@ import { Option, type Command } from 'commander';
 import { clientAction, clientOptions, type ClientContext } from './client-command.js';
 import { bothTimes, localTime, localZone, relative, utcTime } from './times.js';
 import { paint, renderTable } from './table.js';
+import type { ScheduleDef } from '../schedule/cron-schedule.js';
 
-/** A schedule as /api/v1/schedules returns it. */
-interface ScheduleJson {
-  name: string;
-  cron: string;
-  timezone: string;
-  function: string;
-  payload: string;
-  unique: string | null;
-  priority: string;
-  enabled: boolean;
-  missed: string;
+/** A schedule as /api/v1/schedules returns it: its definition plus state, times as ISO text. */
+interface ScheduleJson extends ScheduleDef {
   source: 'api' | 'config';
   lastRunAt: string | null;
   lastJob: string | null;
