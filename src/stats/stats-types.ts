@@ -2,6 +2,8 @@
  * What the stats engine reports, per function and over a sliding window: the contract between the
  * stats engine (src/stats/), the HTTP API (/api/v1/stats), the CLI and the alert rules.
  */
+import type { JobCounts } from '../store/store.js';
+
 export type StatsWindow = '1m' | '5m' | '1h';
 export const STATS_WINDOWS: readonly StatsWindow[] = ['1m', '5m', '1h'];
 
@@ -13,15 +15,9 @@ export interface Percentiles {
   count: number;
 }
 
-export interface FunctionStats {
+/** Counts are within the window. */
+export interface FunctionStats extends JobCounts {
   function: string;
-  /** Counts within the window. */
-  submitted: number;
-  completed: number;
-  failed: number;
-  exceptions: number;
-  retried: number;
-  cancelled: number;
   /** Completions per second over the window. */
   throughput: number;
   /** failed / (completed + failed) over the window; null when nothing finished. */

@@ -216,17 +216,21 @@ export interface RollupPercentiles {
  * survive restarts. Rows are appended, never updated: a minute may have more than one row for a
  * function (several nodes on one store, or a restart within the minute) — counts then add up.
  */
-export interface RollupRecord {
-  /** The function's name as the engine has it (wire bytes as latin1, like JobRecord.fn). */
-  fn: string;
-  /** Start of the minute, ms since the epoch. */
-  at: number;
+/** How many jobs of a function did what, over some span of time. */
+export interface JobCounts {
   submitted: number;
   completed: number;
   failed: number;
   exceptions: number;
   retried: number;
   cancelled: number;
+}
+
+export interface RollupRecord extends JobCounts {
+  /** The function's name as the engine has it (wire bytes as latin1, like JobRecord.fn). */
+  fn: string;
+  /** Start of the minute, ms since the epoch. */
+  at: number;
   wait: RollupPercentiles;
   runtime: RollupPercentiles;
   timeToCompletion: RollupPercentiles;
