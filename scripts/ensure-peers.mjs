@@ -5,7 +5,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const PACKAGES = ['gearman-job-server', 'gearman-tools', 'php-cli', 'php-gearman',
-  'libgearman-client-perl', 'libgearman-dev', 'gcc'];
+  'libgearman-client-perl', 'libgearman-dev', 'gcc',
+  // The dashboard's end-to-end tests drive Debian's Chromium through playwright-core.
+  'chromium'];
 
 function missing() {
   return PACKAGES.filter((p) => {

@@ -14,6 +14,7 @@ import type { StatsSource } from '../stats/stats-types.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { installAuth, type AuthTokens } from './auth.js';
+import { registerDashboard } from './dashboard.js';
 import type { LiveEventsOptions } from './live-events.js';
 import { registerAlertRoutes } from './routes-alerts.js';
 import { registerEventRoutes } from './routes-events.js';
@@ -44,6 +45,8 @@ export interface HttpDeps {
   stats: StatsSource | null;
   /** Alert rules and their evaluation; absent or null = no alert routes. */
   alerts?: AlertEvaluator | null;
+  /** Where the built dashboard is (default dist/web). */
+  dashboardDir?: string;
   /** Overrides for the live event stream's heartbeat and per-subscriber limits (tests). */
   liveEvents?: Partial<LiveEventsOptions>;
 }
@@ -100,7 +103,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     deps.log.error({ err }, 'HTTP request failed');
     return sendError(reply, 'INTERNAL', 'internal error');
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
+  const dashboard = registerDashboard(app, deps.dashboardDir);
+  app.setNotFoundHandler((req, reply) => {
+    if (dashboard.servePage(req, reply)) return reply;
+    return sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`);
+  });
 
   app.get('/metrics', async (_req, reply) => {
     if (deps.metrics === null) return sendError(reply, 'NOT_FOUND', 'metrics are not collected');

@@ -1,0 +1,4 @@
+import { PageHeader } from '../components/bits';
+export function AlertsPage(_props: { canAct: boolean }) {
+  return <PageHeader title="Alerts" />;
+}

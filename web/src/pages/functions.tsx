@@ -1,0 +1,4 @@
+import { PageHeader } from '../components/bits';
+export function FunctionsPage() {
+  return <PageHeader title="Functions" />;
+}

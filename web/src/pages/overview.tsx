@@ -1,0 +1,4 @@
+import { PageHeader } from '../components/bits';
+export function OverviewPage() {
+  return <PageHeader title="Overview" />;
+}

@@ -1,0 +1,4 @@
+import { PageHeader } from '../components/bits';
+export function WorkersPage() {
+  return <PageHeader title="Workers" />;
+}
