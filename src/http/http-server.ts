@@ -15,11 +15,13 @@ import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { installAuth, type AuthTokens } from './auth.js';
 import { registerDashboard } from './dashboard.js';
+import type { OperationsOptions } from './bulk-operations.js';
 import type { LiveEventsOptions } from './live-events.js';
 import { registerAlertRoutes } from './routes-alerts.js';
 import { registerEventRoutes } from './routes-events.js';
 import { registerFunctionRoutes } from './routes-functions.js';
 import { registerJobRoutes } from './routes-jobs.js';
+import { registerOperationRoutes } from './routes-operations.js';
 import { registerScheduleRoutes } from './routes-schedules.js';
 import { registerStatsRoutes } from './routes-stats.js';
 
@@ -49,6 +51,8 @@ export interface HttpDeps {
   dashboardDir?: string;
   /** Overrides for the live event stream's heartbeat and per-subscriber limits (tests). */
   liveEvents?: Partial<LiveEventsOptions>;
+  /** Overrides for bulk operations' page size and how many are kept (tests). */
+  operations?: Partial<OperationsOptions>;
 }
 
 /** HTTP-only error codes (the rest come from the catalogue). */
@@ -61,6 +65,7 @@ export const HTTP_ERRORS = {
   FUNCTION_NOT_FOUND: { http: 404, description: 'No function with that name.' },
   SCHEDULE_NOT_FOUND: { http: 404, description: 'No schedule with that name.' },
   ALERT_RULE_NOT_FOUND: { http: 404, description: 'No alert rule with that name.' },
+  OPERATION_NOT_FOUND: { http: 404, description: 'No bulk operation with that id (they are kept in memory).' },
   CONFLICT: { http: 409, description: 'The request conflicts with the resource\'s state.' },
   STORE_UNAVAILABLE: { http: 503, description: 'The store is not reachable.' },
   INTERNAL: { http: 500, description: 'An unexpected server error; the server log has the details.' },
@@ -123,10 +128,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     }
   });
   registerJobRoutes(app, deps);
+  const operations = registerOperationRoutes(app, deps);
   registerFunctionRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerStatsRoutes(app, deps);
-  registerEventRoutes(app, deps);
+  registerEventRoutes(app, deps, operations);
   if (deps.alerts) registerAlertRoutes(app, deps, deps.alerts);
   return app;
 }

@@ -1,7 +1,7 @@
 /**
  * The live event feed behind GET /api/v1/events: engine events (job state changes, workers
- * joining and leaving) and alert changes, serialised once as server-sent events and fanned out to
- * subscribers, each with its own filter.
+ * joining and leaving), alert changes and bulk operations' progress (one event per page),
+ * serialised once as server-sent events and fanned out to subscribers, each with its own filter.
  *
  * Memory is bounded per subscriber. Events are written straight to the socket while it accepts
  * them; once `write()` reports backpressure they wait in a small queue that is written on 'drain'.
@@ -18,6 +18,7 @@ import type { AlertTransition } from '../alerts/notifiers.js';
 import type { Engine } from '../engine/engine.js';
 import { PRIORITY_NAMES, type Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
+import { operationFunction, operationView, type BulkOperations } from './bulk-operations.js';
 import { wireText } from './job-view.js';
 
 export interface LiveEventsOptions {
@@ -37,9 +38,10 @@ export const EVENT_TYPES = [
   'job.submitted', 'job.due', 'job.started', 'job.completed', 'job.failed', 'job.retrying', 'job.rescheduled',
   'job.cancelled', 'job.abandoned', 'job.requeued', 'worker.joined', 'worker.left',
   'alert.pending', 'alert.firing', 'alert.resolved', 'alert.inactive',
+  'operation.started', 'operation.progress', 'operation.finished',
 ] as const;
 /** Families that select every type under them in `?types=`. */
-export const EVENT_FAMILIES = ['job', 'worker', 'alert'] as const;
+export const EVENT_FAMILIES = ['job', 'worker', 'alert', 'operation'] as const;
 
 export interface EventFilter {
   /** Function names as people read them; null = every function. */
@@ -70,6 +72,7 @@ export class LiveEvents {
     private readonly engine: Engine,
     private readonly alerts: AlertEvaluator | null,
     private readonly options: LiveEventsOptions = DEFAULT_LIVE_EVENTS,
+    private readonly operations: BulkOperations | null = null,
   ) {}
 
   /** Starts streaming to `res` (headers already sent) until either side closes. */
@@ -137,6 +140,11 @@ export class LiveEvents {
           type, at: iso(t.at), rule: a.rule.name, metric: a.rule.metric, function: a.rule.function ?? null,
           state: t.to, previousState: t.from, value: t.value, op: a.rule.op, threshold: a.rule.threshold,
         }));
+      }));
+    }
+    if (this.operations !== null) {
+      this.unsubscribe.push(this.operations.onChange((op, type) => {
+        this.publish(type, operationFunction(op), () => ({ type, at: iso(this.engine.clock.now()), operation: operationView(op) }));
       }));
     }
     this.heartbeat = setInterval(() => {

@@ -5,11 +5,12 @@
  * for the bounded per-subscriber buffering.
  */
 import type { FastifyInstance } from 'fastify';
+import type { BulkOperations } from './bulk-operations.js';
 import { ApiError, type HttpDeps } from './http-server.js';
 import { DEFAULT_LIVE_EVENTS, LiveEvents, parseEventFilter } from './live-events.js';
 
-export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const feed = new LiveEvents(deps.engine, deps.alerts ?? null, { ...DEFAULT_LIVE_EVENTS, ...deps.liveEvents });
+export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, operations: BulkOperations | null = null): void {
+  const feed = new LiveEvents(deps.engine, deps.alerts ?? null, { ...DEFAULT_LIVE_EVENTS, ...deps.liveEvents }, operations);
   // Open streams would keep close() waiting for ever.
   app.addHook('preClose', (done) => {
     feed.closeAll();

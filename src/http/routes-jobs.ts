@@ -4,21 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Job, Priority } from '../engine/job.js';
 import { ERRORS } from '../errors/catalogue.js';
-import { decodeCursor, encodeCursor, FINISHED_STATES } from '../store/job-filter.js';
-import { JOB_STATES, type StoredState } from '../store/store.js';
 import { ApiError, sendError, type HttpDeps } from './http-server.js';
+import { cancelJob, retryJob } from './job-control.js';
+import { listJobPage, parseJobQuery, parseTime } from './job-query.js';
 import { liveView, recordView } from './job-view.js';
-
-/** Ids one text-search request scans (newest first, below its cursor). */
-export const TEXT_SCAN_WINDOW = 100_000;
-
-function decodeCursorOr400(cursor: string): number {
-  try {
-    return decodeCursor(cursor) ?? 1;
-  } catch (e) {
-    throw new ApiError('BAD_REQUEST', (e as Error).message);
-  }
-}
 
 const PRIORITY: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
 const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
@@ -43,12 +32,6 @@ const submitSchema = {
 interface SubmitBody {
   function: string; payload?: string; payloadBase64?: string; unique?: string;
   priority?: 'high' | 'normal' | 'low'; runAt?: string; delayMs?: number;
-}
-
-function parseTime(text: string, field: string): number {
-  const at = Date.parse(text);
-  if (!Number.isFinite(at)) throw new ApiError('BAD_REQUEST', `${field} must be an ISO-8601 time, got ${JSON.stringify(text)}`);
-  return at;
 }
 
 export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -97,45 +80,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const q = req.query;
     const limit = q.limit === undefined ? 50 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError('BAD_REQUEST', 'limit must be 1 to 1000');
-    if (q.state !== undefined && !(JOB_STATES as readonly string[]).includes(q.state)) {
-      throw new ApiError('BAD_REQUEST', `state must be one of ${JOB_STATES.join(', ')}`);
-    }
-    if (q.q !== undefined && (q.q.length === 0 || q.q.length > 200)) throw new ApiError('BAD_REQUEST', 'q must be 1 to 200 characters');
+    const query = parseJobQuery(q);
     if (journal === null) throw new ApiError('BAD_REQUEST', 'this server keeps no job history (--store memory)');
     await journal.commitAndWait(false);
-    // Text search scans payloads, results and errors: each request looks at one window of ids
-    // below the cursor, so it answers in bounded time however large the history; when the window
-    // yields fewer than `limit` matches, nextCursor continues below it.
-    let window: { text: Buffer; minId: number } | null = null;
-    if (q.q !== undefined) {
-      const below = q.cursor !== undefined ? decodeCursorOr400(q.cursor) : engine.handleCounter;
-      window = { text: Buffer.from(q.q, 'utf8'), minId: Math.max(1, below - (deps.textScanWindow ?? TEXT_SCAN_WINDOW)) };
-    }
-    let page;
-    try {
-      page = await store.listJobs({
-        ...(window !== null ? window : {}),
-        ...(q.function !== undefined ? { fn: latin1(q.function) } : {}),
-        ...(q.state !== undefined ? { state: q.state as StoredState } : {}),
-        ...(q.unique !== undefined ? { unique: latin1(q.unique) } : {}),
-        ...(q.since !== undefined ? { since: parseTime(q.since, 'since') } : {}),
-        ...(q.until !== undefined ? { until: parseTime(q.until, 'until') } : {}),
-        limit, cursor: q.cursor ?? null,
-      });
-    } catch (e) {
-      if (e instanceof RangeError) throw new ApiError('BAD_REQUEST', e.message);
-      throw e;
-    }
-    let nextCursor = page.nextCursor;
-    if (window !== null && nextCursor === null && window.minId > 1) nextCursor = encodeCursor(window.minId);
-    return { jobs: page.jobs.map((r) => recordView(r, [], deps.previewBytes)), nextCursor };
+    const page = await listJobPage(deps, query, q.cursor ?? null, limit);
+    return { jobs: page.jobs.map((r) => recordView(r, [], deps.previewBytes)), nextCursor: page.nextCursor };
   });
 
   app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/cancel', async (req) => {
     const { handle } = req.params;
-    if (!engine.cancel(handle)) {
+    const r = cancelJob(engine, handle);
+    if (!r.ok) {
       await view(handle); // 404 when unknown
-      throw new ApiError('CONFLICT', `job ${handle} has already finished`);
+      throw new ApiError('CONFLICT', r.reason);
     }
     return view(handle);
   });
@@ -145,16 +102,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (engine.jobs.has(handle)) throw new ApiError('CONFLICT', `job ${handle} has not finished; nothing to retry`);
     const rec = journal !== null ? (await journal.commitAndWait(false), await store.findJob(handle)) : null;
     if (rec === null) throw new ApiError('JOB_NOT_FOUND', `no job ${handle}`);
-    if (!(FINISHED_STATES as readonly string[]).includes(rec.state)) throw new ApiError('CONFLICT', `job ${handle} is ${rec.state}`);
-    if (rec.payload.length < rec.payloadSize) {
-      throw new ApiError('CONFLICT', `job ${handle}'s payload was stored cut (${rec.payloadSize} bytes); it cannot run again`);
-    }
-    const job = engine.revive({
-      id: rec.id, handle: rec.handle, fn: rec.fn, unique: rec.unique, payload: rec.payload, priority: rec.priority,
-      background: true, dueAt: 0, reducer: rec.reducer, submittedAt: rec.submittedAt, retries: rec.retries,
-      attempts: rec.attempts,
-    });
-    if (job === null) throw new ApiError('CONFLICT', `an active job already holds unique ${JSON.stringify(rec.unique)}`);
+    const r = retryJob(engine, rec);
+    if (!r.ok) throw new ApiError('CONFLICT', r.reason);
     return view(handle);
   });
 

@@ -1,46 +1,37 @@
 /**
  * Prometheus metrics, fed by the engine's events (the engine never calls this). Counters and
- * histograms are updated as jobs move; queue gauges are read from the engine when scraped.
- * Labelled children are cached per function so the hot path does no label hashing.
+ * histograms are updated as jobs move; queue gauges are read from the engine when scraped. What
+ * every job touches (submitted, completed, the three time histograms) lives in hot-metrics.ts
+ * cells; the rarer outcomes (failures, retries, cancels) use prom-client's labelled counters.
  */
 import client from 'prom-client';
 import type { Engine } from '../engine/engine.js';
-import type { Job } from '../engine/job.js';
 import { PRIORITY_NAMES } from '../engine/job.js';
+import { FunctionCounter, FunctionHistogram, functionLabel as label } from './hot-metrics.js';
 
 const TIME_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
-type Child<T> = Map<string, T>;
-
 export class Metrics {
   readonly registry = new client.Registry();
-  private readonly submitted: client.Counter<'function'>;
-  private readonly completed: client.Counter<'function'>;
+  private readonly submitted: FunctionCounter;
+  private readonly completed: FunctionCounter;
   private readonly failed: client.Counter<'function' | 'reason'>;
   private readonly requeued: client.Counter<'function' | 'reason'>;
   private readonly retried: client.Counter<'function' | 'outcome'>;
   private readonly cancelled: client.Counter<'function'>;
   private readonly abandoned: client.Counter<'function'>;
-  private readonly wait: client.Histogram<'function'>;
-  private readonly runtime: client.Histogram<'function'>;
-  private readonly completion: client.Histogram<'function'>;
-  private readonly cache = {
-    submitted: new Map() as Child<client.Counter.Internal>,
-    completed: new Map() as Child<client.Counter.Internal>,
-    wait: new Map() as Child<client.Histogram.Internal<string>>,
-    runtime: new Map() as Child<client.Histogram.Internal<string>>,
-    completion: new Map() as Child<client.Histogram.Internal<string>>,
-  };
+  private readonly wait: FunctionHistogram;
+  private readonly runtime: FunctionHistogram;
+  private readonly completion: FunctionHistogram;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly engine: Engine, connections: () => number) {
     const r = this.registry;
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new client.Counter<L>({ name, help, labelNames, registers: [r] });
-    const histogram = (name: string, help: string) =>
-      new client.Histogram<'function'>({ name, help, labelNames: ['function'], buckets: TIME_BUCKETS, registers: [r] });
-    this.submitted = counter('gearhq_jobs_submitted_total', 'Jobs created (coalesced submissions not counted).', ['function']);
-    this.completed = counter('gearhq_jobs_completed_total', 'Jobs that ended with WORK_COMPLETE.', ['function']);
+    const histogram = (name: string, help: string) => new FunctionHistogram(r, name, help, TIME_BUCKETS);
+    this.submitted = new FunctionCounter(r, 'gearhq_jobs_submitted_total', 'Jobs created (coalesced submissions not counted).');
+    this.completed = new FunctionCounter(r, 'gearhq_jobs_completed_total', 'Jobs that ended with WORK_COMPLETE.');
     this.failed = counter('gearhq_jobs_failed_total', 'Jobs that ended failed, by reason.', ['function', 'reason']);
     this.requeued = counter('gearhq_jobs_requeued_total', 'Running jobs put back in the queue, by reason.', ['function', 'reason']);
     this.retried = counter('gearhq_jobs_retried_total', 'Attempts that a retry policy followed with another, by outcome.', ['function', 'outcome']);
@@ -73,16 +64,17 @@ export class Metrics {
 
     const ev = engine.events;
     this.unsubscribe.push(
-      ev.on('job.submitted', (job) => this.child(this.cache.submitted, this.submitted, job).inc()),
+      ev.on('job.submitted', (job) => { this.submitted.cell(job.fn.name).value++; }),
       ev.on('job.assigned', (job) => {
         const ready = Math.max(job.submittedAt, job.dueAt);
-        this.child(this.cache.wait, this.wait, job).observe(Math.max(0, job.startedAt - ready) / 1000);
+        this.wait.observe(this.wait.cell(job.fn.name), Math.max(0, job.startedAt - ready) / 1000);
       }),
       ev.on('job.completed', (job) => {
         const now = engine.clock.now();
-        this.child(this.cache.completed, this.completed, job).inc();
-        this.child(this.cache.runtime, this.runtime, job).observe(Math.max(0, now - job.startedAt) / 1000);
-        this.child(this.cache.completion, this.completion, job).observe(Math.max(0, now - job.submittedAt) / 1000);
+        const fn = job.fn.name;
+        this.completed.cell(fn).value++;
+        this.runtime.observe(this.runtime.cell(fn), Math.max(0, now - job.startedAt) / 1000);
+        this.completion.observe(this.completion.cell(fn), Math.max(0, now - job.submittedAt) / 1000);
       }),
       ev.on('job.failed', (job, reason) => this.failed.inc({ function: label(job.fn.name), reason })),
       ev.on('job.requeued', (job, reason) => this.requeued.inc({ function: label(job.fn.name), reason })),
@@ -104,15 +96,4 @@ export class Metrics {
   stop(): void {
     for (const u of this.unsubscribe) u();
   }
-
-  private child<T>(cache: Child<T>, metric: { labels(l: { function: string }): T }, job: Job): T {
-    let c = cache.get(job.fn.name);
-    if (c === undefined) cache.set(job.fn.name, (c = metric.labels({ function: label(job.fn.name) })));
-    return c;
-  }
-}
-
-/** Function names are bytes on the wire; labels are their UTF-8 reading. */
-function label(name: string): string {
-  return Buffer.from(name, 'latin1').toString('utf8');
 }
