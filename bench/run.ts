@@ -26,6 +26,7 @@ import {
   gearmandVersion,
   processCpuSeconds,
   processStatusKb,
+  DEFAULT_SERVERS,
   SERVER_NAMES,
   startServer,
   stopServer,
@@ -64,14 +65,14 @@ function usage(msg?: string): never {
       '                            [--max-other CORES] [--retries N] [--quiet-wait S] [--no-warmup] [--live]\n' +
       '                            [--gearmand-arg ARG]...\n' +
       '  scenarios: bg-submit, drain, fg-echo (= fg-echo-100B + fg-echo-10KiB), fg-echo-100B, fg-echo-10KiB\n' +
-      `  servers (default all): ${SERVER_NAMES.join(', ')}\n` +
+      `  servers (default ${DEFAULT_SERVERS.join(', ')}): ${SERVER_NAMES.join(', ')}\n` +
       `  server scales (default ${Object.entries(DEFAULT_SERVER_SCALES).map(([k, v]) => `${k}=${v}`).join(', ')}); KIND: bg-submit, drain, fg-echo\n`,
   );
   process.exit(2);
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rounds: 3, scenarios: [], servers: [...SERVER_NAMES], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30, live: false, gearhqRoot: REPO, gearmandExtra: [], serverScales: { ...DEFAULT_SERVER_SCALES } };
+  const o: Options = { rounds: 3, scenarios: [], servers: [...DEFAULT_SERVERS], scale: 1, timeoutS: 180, out: null, write: true, maxOther: 0.5, retries: 2, warmup: true, quietWaitS: 30, live: false, gearhqRoot: REPO, gearmandExtra: [], serverScales: { ...DEFAULT_SERVER_SCALES } };
   const serverName = (v: string): ServerName => {
     if (!(SERVER_NAMES as readonly string[]).includes(v)) usage(`unknown server ${v}; known: ${SERVER_NAMES.join(', ')}`);
     return v as ServerName;

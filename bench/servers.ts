@@ -7,8 +7,10 @@ import path from 'node:path';
 import { clockTicks } from './machine.js';
 import { redactUrl, type BenchPostgres } from './postgres.js';
 
-export type ServerName = 'gearmand' | 'gearhq' | 'gearhq-sqlite' | 'gearhq-postgres' | 'gearmand-sqlite';
-export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq', 'gearhq-sqlite', 'gearhq-postgres', 'gearmand-sqlite'];
+export type ServerName = 'gearmand' | 'gearhq' | 'gearhq-sqlite' | 'gearhq-postgres' | 'gearmand-sqlite' | 'gearhq-stats' | 'gearhq-sqlite-stats';
+export const SERVER_NAMES: readonly ServerName[] = ['gearmand', 'gearhq', 'gearhq-sqlite', 'gearhq-postgres', 'gearmand-sqlite', 'gearhq-stats', 'gearhq-sqlite-stats'];
+/** The servers a plain `npm run bench` compares; the -stats variants are asked for by name. */
+export const DEFAULT_SERVERS: readonly ServerName[] = ['gearmand', 'gearhq', 'gearhq-sqlite', 'gearhq-postgres', 'gearmand-sqlite'];
 /** Every ratio is against this server (gearmand -t 1, jobs in memory). */
 export const BASELINE: ServerName = 'gearmand';
 
@@ -21,6 +23,8 @@ export const SERVER_DESCRIPTIONS: Record<ServerName, string> = {
   'gearhq-sqlite': 'gearhq, durable: SQLite store with `--durability fsync`, a fresh data directory per run',
   'gearhq-postgres': 'gearhq, durable: PostgreSQL store (default `--durability fsync`), a fresh database per run',
   'gearmand-sqlite': 'gearmand with its SQLite queue (`-q libsqlite3`; it keeps background jobs only), a fresh file per run',
+  'gearhq-stats': 'gearhq in memory with the HTTP port on: stats engine, Prometheus metrics and alerts running (journaling off)',
+  'gearhq-sqlite-stats': 'gearhq as `gearhq serve` runs by default: SQLite with fsync, and the HTTP port with stats, metrics and alerts on',
 };
 
 export const GEARMAND_BIN = '/usr/sbin/gearmand';
@@ -58,6 +62,8 @@ export interface RunStorage {
   dir?: string;
   /** gearhq-postgres: the database. */
   databaseUrl?: string;
+  /** The -stats variants: a free port for the HTTP API (which turns the stats engine on). */
+  httpPort?: number;
 }
 
 /**
@@ -83,38 +89,41 @@ export function serverCommand(
     };
   }
   const store =
-    name === 'gearhq'
+    name === 'gearhq' || name === 'gearhq-stats'
       ? ['--store', 'memory']
-      : name === 'gearhq-sqlite'
+      : name === 'gearhq-sqlite' || name === 'gearhq-sqlite-stats'
         ? ['--store', 'sqlite', '--data-dir', need(storage.dir, 'a data directory'), '--durability', 'fsync']
         : ['--store', 'postgres', '--database-url', need(storage.databaseUrl, 'a database URL')];
+  const http = name.endsWith('-stats') ? String(need(storage.httpPort, 'an HTTP port')) : '0';
   return {
     cmd: process.execPath,
-    args: [gearhqEntry(where.gearhqRoot), 'serve', '-p', String(port), '-L', '127.0.0.1', ...store, '--http-port', '0'],
+    args: [gearhqEntry(where.gearhqRoot), 'serve', '-p', String(port), '-L', '127.0.0.1', ...store, '--http-port', http],
   };
 }
 
 /** A server's command line with placeholders (PORT, DIR, URL), for the report. */
 export function describeCommand(name: ServerName, gearmandExtra: string[]): string {
-  const { args } = serverCommand(name, 0, { gearhqRoot: '.', gearmandExtra }, { dir: 'DIR', databaseUrl: 'URL' });
+  const { args } = serverCommand(name, 0, { gearhqRoot: '.', gearmandExtra }, { dir: 'DIR', databaseUrl: 'URL', httpPort: 0 });
   const entry = gearhqEntry('.');
-  const shown = args.map((a, i) => (args[i - 1] === '-p' ? 'PORT' : a === entry ? 'dist/src/cli/main.js' : a));
+  const shown = args.map((a, i) =>
+    (args[i - 1] === '-p' ? 'PORT' : args[i - 1] === '--http-port' && name.endsWith('-stats') ? 'HTTP_PORT' : a === entry ? 'dist/src/cli/main.js' : a));
   return [isGearhq(name) ? 'node' : 'gearmand', ...shown].join(' ');
 }
 
 /** Makes the per-run storage of a server; the returned function removes it again. */
 async function prepareStorage(name: ServerName, where: ServerPlace): Promise<{ storage: RunStorage; helperPid: number | null; remove: () => Promise<void> }> {
-  if (name === 'gearhq-sqlite' || name === 'gearmand-sqlite') {
+  const httpPort = name.endsWith('-stats') ? await freePort() : undefined;
+  if (name === 'gearhq-sqlite' || name === 'gearmand-sqlite' || name === 'gearhq-sqlite-stats') {
     // os.tmpdir() is on the same disk as everything else here (ext4, not tmpfs), so fsync is real.
     const dir = mkdtempSync(path.join(os.tmpdir(), `${name}-bench-`));
-    return { storage: { dir }, helperPid: null, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { storage: { dir, httpPort }, helperPid: null, remove: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (name === 'gearhq-postgres') {
     const pg = await where.postgres();
     const databaseUrl = await pg.createDatabase();
     return { storage: { databaseUrl }, helperPid: pg.postmasterPid, remove: () => pg.dropDatabase(databaseUrl) };
   }
-  return { storage: {}, helperPid: null, remove: async () => {} };
+  return { storage: { httpPort }, helperPid: null, remove: async () => {} };
 }
 
 export function gearhqEntry(root: string): string {
