@@ -25,6 +25,12 @@ export interface JournalOptions {
    * ask the server to stop reading from its peers until half of them are stored. Default 20,000.
    */
   maxBacklogJobs?: number;
+  /**
+   * The same, counted in bytes of payloads, results and error data the journal holds for the store
+   * (pending and in flight): 10 KiB jobs against a slow store would otherwise hold hundreds of MiB
+   * before the job count is reached. Default 64 MiB.
+   */
+  maxBacklogBytes?: number;
 }
 
 /** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
@@ -48,6 +54,10 @@ export class Journal {
   /** Told when the store falls behind (true) and when it has caught up (false). */
   onThrottle: ((on: boolean) => void) | null = null;
   private readonly maxBacklog: number;
+  private readonly maxBacklogBytes: number;
+  /** Payload/result/error bytes in the changes being collected, and in the batch in flight. */
+  private pendingBytes = 0;
+  private inFlightBytes = 0;
   /** A check of what is pending is queued for the end of this event-loop turn. */
   private checkQueued = false;
   private readonly check = (): void => {
@@ -64,6 +74,7 @@ export class Journal {
     private readonly options: JournalOptions,
   ) {
     this.maxBacklog = options.maxBacklogJobs ?? 20_000;
+    this.maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
     const ev = engine.events;
     this.unsubscribe.push(
       ev.on('job.submitted', (job, by) => this.submitted(job, by)),
@@ -98,11 +109,15 @@ export class Journal {
         const d = this.finished(job, 'completed');
         d.result = this.cappedCopy(result);
         d.resultSize = result.length;
+        this.holdBytes(d.result.length);
       }),
       ev.on('job.failed', (job, reason, data) => {
         const d = this.finished(job, 'failed');
         d.outcome = reason;
-        if (data !== null) d.error = this.cappedCopy(data);
+        if (data !== null) {
+          d.error = this.cappedCopy(data);
+          this.holdBytes(d.error.length);
+        }
       }),
       ev.on('job.requeued', (job, reason) => {
         const d = this.waiting(job);
@@ -197,6 +212,9 @@ export class Journal {
       nextHandle: this.engine.handleCounter,
     };
     const inserted = this.pendingInserts;
+    const batchBytes = this.pendingBytes;
+    this.inFlightBytes = batchBytes;
+    this.pendingBytes = 0;
     this.deltas = new Map();
     this.events = [];
     this.firings = [];
@@ -206,11 +224,11 @@ export class Journal {
     try {
       result = this.store.commit(batch);
     } catch (e) {
-      this.failed(batchNo, batch, inserted, e as Error);
+      this.failed(batchNo, batch, inserted, e as Error, batchBytes);
       return;
     }
     if (result instanceof Promise) {
-      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, batch, inserted, e))
+      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, batch, inserted, e, batchBytes))
         .finally(() => {
           this.inFlight = null;
           if (this.commitAfterFlight || this.urgent) {
@@ -264,11 +282,12 @@ export class Journal {
   }
 
   private succeeded(batchNo: number): void {
+    this.inFlightBytes = 0;
     if (this.lastError !== null) {
       this.log.info('store writable again');
       this.lastError = null;
     }
-    if (this.throttled && this.deltas.size < this.maxBacklog / 2) {
+    if (this.throttled && this.deltas.size < this.maxBacklog / 2 && this.pendingBytes < this.maxBacklogBytes / 2) {
       this.throttled = false;
       this.log.info('the store caught up; reading again');
       this.onThrottle?.(false);
@@ -276,7 +295,11 @@ export class Journal {
     for (const l of [...this.listeners]) l(batchNo, null);
   }
 
-  private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error): void {
+  private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error, batchBytes: number): void {
+    // The batch's changes come back into the pending ones below (an estimate: withdrawn jobs'
+    // bytes stay counted until the next commit).
+    this.inFlightBytes = 0;
+    this.pendingBytes += batchBytes;
     if (this.lastError === null) this.log.error({ err: error }, 'store commit failed; refusing new background jobs');
     this.lastError = error;
     // Nothing of the batch was stored: withdraw the jobs whose acknowledgement was waiting on it...
@@ -311,6 +334,7 @@ export class Journal {
       submitter: by === null ? '' : `${by.address}#${by.id}`,
     };
     d.state = job.dueAt > 0 ? 'scheduled' : 'queued';
+    this.holdBytes(stored.length);
     if (job.background) {
       this.urgent = true;
       this.pendingInserts.push(job);
@@ -372,13 +396,23 @@ export class Journal {
       };
       this.deltas.set(job.id, d);
       this.queueCheck();
-      if (!this.throttled && this.deltas.size >= this.maxBacklog) {
-        this.throttled = true;
-        this.log.warn({ pending: this.deltas.size }, 'the store is falling behind; pausing reads until it catches up');
-        this.onThrottle?.(true);
-      }
+      if (this.deltas.size >= this.maxBacklog) this.throttle();
     }
     return d;
+  }
+
+  /** Counts bytes the journal holds until the store has them (see maxBacklogBytes). */
+  private holdBytes(n: number): void {
+    this.pendingBytes += n;
+    if (this.pendingBytes + this.inFlightBytes >= this.maxBacklogBytes) this.throttle();
+  }
+
+  private throttle(): void {
+    if (this.throttled) return;
+    this.throttled = true;
+    this.log.warn({ pendingJobs: this.deltas.size, pendingBytes: this.pendingBytes, inFlightBytes: this.inFlightBytes },
+      'the store is falling behind; pausing reads until it catches up');
+    this.onThrottle?.(true);
   }
 }
 

@@ -221,3 +221,22 @@ test('journal: a store that falls behind throttles reading until half of the bac
   await t.journal.drain();
   assert.deepEqual(calls, [true, false], 'caught up: read again');
 });
+
+test('journal: big results held for a slow store throttle reading by bytes, before the job count is reached', async () => {
+  const t = setup({ maxBacklogJobs: 1000, maxBacklogBytes: 1000, maxStoredBytes: 1 << 20 });
+  const calls: boolean[] = [];
+  t.journal.onThrottle = (on) => calls.push(on);
+  t.store.async = true;
+  const c = t.session();
+  t.submit(c, 'f', { background: true, payload: 'x'.repeat(600) });
+  t.journal.commitIfUrgent(); // 600 bytes in flight
+  assert.deepEqual(calls, []);
+  t.submit(c, 'f', { background: true, payload: 'y'.repeat(500) });
+  assert.deepEqual(calls, [true], '600 in flight + 500 pending reach 1000 bytes with two jobs');
+  t.store.release();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, [true], 'the first batch is in; 500 bytes pending are not under half yet');
+  t.store.release();
+  await t.journal.drain();
+  assert.deepEqual(calls, [true, false], 'caught up: read again');
+});
