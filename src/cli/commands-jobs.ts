@@ -4,10 +4,10 @@
  */
 import { Option, type Command } from 'commander';
 import { clientAction, clientOptions, UsageError, type ClientContext } from './client-command.js';
+import { registerBulkCommands } from './commands-bulk.js';
+import { addJobFilterOptions, jobFilterFrom } from './job-filter-options.js';
 import { bothTimes, localTime, localZone, parseUserTime, relative, utcTime } from './times.js';
 import { bytesLine, paint, renderFields, renderTable, stateStyle } from './table.js';
-
-const STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'];
 
 interface BytesJson { size: number; text?: string; base64?: string; truncated: boolean }
 
@@ -72,10 +72,7 @@ async function showJob(ctx: ClientContext, _opts: Record<string, unknown>, handl
 }
 
 async function listJobs(ctx: ClientContext, opts: Record<string, unknown>): Promise<void> {
-  const q = new URLSearchParams();
-  if (opts.function !== undefined) q.set('function', String(opts.function));
-  if (opts.state !== undefined) q.set('state', String(opts.state));
-  if (opts.unique !== undefined) q.set('unique', String(opts.unique));
+  const q = new URLSearchParams(Object.entries(jobFilterFrom(opts)));
   if (opts.cursor !== undefined) q.set('cursor', String(opts.cursor));
   const limit = Number(opts.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be 1 to 1000, got ${JSON.stringify(opts.limit)}`);
@@ -148,14 +145,12 @@ export function registerJobCommands(program: Command): void {
     .description('show one job and its timeline (times in your zone and in UTC)'))
     .action(clientAction(showJob));
 
-  clientOptions(program.command('jobs')
-    .description('list jobs, newest first')
-    .option('-f, --function <name>', 'only this function')
-    .addOption(new Option('-s, --state <state>', 'only jobs in this state').choices(STATES))
-    .option('-u, --unique <unique>', 'only jobs with this unique')
+  const jobs = clientOptions(addJobFilterOptions(program.command('jobs')
+    .description('list jobs, newest first; `jobs cancel` and `jobs retry` act on every job matching the same filters'))
     .option('-n, --limit <n>', 'at most this many (1-1000)', '20')
     .option('--cursor <cursor>', 'continue after a previous page'))
     .action(clientAction(listJobs));
+  registerBulkCommands(jobs);
 
   clientOptions(program.command('submit')
     .description('submit a background job')

@@ -11,7 +11,9 @@ import { registerScheduleCommands } from './commands-schedules.js';
 import { registerStatusCommand } from './commands-status.js';
 
 const program = new Command();
-program.name('gearhq').description('Gearman HQ: a Gearman-compatible job server').version(VERSION);
+program.name('gearhq').description('Gearman HQ: a Gearman-compatible job server').version(VERSION)
+  // A command's options end where its subcommand begins: `jobs -f x` lists, `jobs cancel -f x` cancels.
+  .enablePositionalOptions();
 
 const serve = program.command('serve').description('run the server (SIGTERM = graceful stop, SIGINT = immediate)');
 for (const spec of OPTIONS) {
