@@ -1,19 +1,59 @@
 /**
  * /api/v1/schedules: cron schedules. Those made through the API are stored as settings and come
  * back after a restart; those from the config file can be paused and resumed but not changed here.
+ * Create and change take `?dryRun=true`: checked exactly as for real, answered with the schedule
+ * as it would be (its next runs included), and nothing saved — the dashboard's live preview.
  */
 import type { FastifyInstance } from 'fastify';
 import { parseScheduleDef, ScheduleError, type ScheduleDef } from '../schedule/cron-schedule.js';
-import type { ScheduleView } from '../schedule/scheduler.js';
+import type { ScheduleRun, ScheduleView } from '../schedule/scheduler.js';
 import { ApiError, type HttpDeps } from './http-server.js';
 
-function out(v: ScheduleView, fromConfig: boolean) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return { ...v, source: fromConfig ? 'config' : 'api', lastRunAt: iso(v.lastRunAt), nextRuns: v.nextRuns.map((t) => iso(t)) };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function dryRunOf(query: { dryRun?: string }): boolean {
+  const v = query.dryRun;
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new ApiError('BAD_REQUEST', `dryRun must be true or false, got ${JSON.stringify(v)}`);
 }
 
 export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { scheduler, store } = deps;
+  const { scheduler, store, engine, journal } = deps;
+
+  /**
+   * A run's outcome is its job's state now: live in the engine, else as stored. Null when neither
+   * knows the job (no history kept with --store memory, or pruned since).
+   */
+  const stateOf = async (handle: string): Promise<string | null> => {
+    const live = engine.jobs.get(handle);
+    if (live !== undefined) return live.state;
+    if (journal === null) return null;
+    return (await store.findJob(handle))?.state ?? null;
+  };
+  /**
+   * Runs are remembered since the process started; after a restart the last stored tick of a
+   * schedule with the default unique (`schedule:<name>:<tick>`) still finds its job.
+   */
+  const runsOf = async (v: ScheduleView): Promise<ScheduleRun[]> => {
+    if (v.recentRuns.length > 0 || v.lastRunAt === null || v.unique !== null || journal === null) return v.recentRuns;
+    const [job] = await store.findByUnique(`schedule:${v.name}:${v.lastRunAt}`, 1);
+    return job === undefined ? [] : [{ at: v.lastRunAt, handle: job.handle, error: null }];
+  };
+  const out = async (v: ScheduleView) => {
+    const runs = await runsOf(v);
+    const recentRuns = await Promise.all(runs.map(async (r) => ({
+      at: iso(r.at), handle: r.handle, state: r.handle === null ? null : await stateOf(r.handle), error: r.error,
+    })));
+    return {
+      ...v, source: deps.configSchedules.has(v.name) ? 'config' : 'api', lastRunAt: iso(v.lastRunAt),
+      nextRuns: v.nextRuns.map((t) => iso(t)), recentRuns,
+    };
+  };
+  /** Finished jobs' states are read from the store: let what the engine did reach it first. */
+  const settled = async (): Promise<void> => {
+    await journal?.commitAndWait(false);
+  };
   const parse = (raw: unknown): ScheduleDef => {
     try {
       return parseScheduleDef(raw);
@@ -41,21 +81,27 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
     priority: v.priority, enabled: v.enabled, missed: v.missed,
   });
 
-  app.get('/api/v1/schedules', async () => ({
-    schedules: scheduler.list().map((v) => out(v, deps.configSchedules.has(v.name))),
-  }));
-
-  app.post<{ Body: unknown }>('/api/v1/schedules', async (req, reply) => {
-    const def = parse(req.body);
-    if (scheduler.get(def.name) !== null) throw new ApiError('CONFLICT', `a schedule named ${def.name} exists`);
-    await save(def);
-    return reply.code(201).send(out(existing(def.name), false));
+  app.get('/api/v1/schedules', async () => {
+    await settled();
+    return { schedules: await Promise.all(scheduler.list().map(out)) };
   });
 
-  app.get<{ Params: { name: string } }>('/api/v1/schedules/:name', async (req) =>
-    out(existing(req.params.name), deps.configSchedules.has(req.params.name)));
+  app.post<{ Body: unknown; Querystring: { dryRun?: string } }>('/api/v1/schedules', async (req, reply) => {
+    const dryRun = dryRunOf(req.query);
+    const def = parse(req.body);
+    if (scheduler.get(def.name) !== null) throw new ApiError('CONFLICT', `a schedule named ${def.name} exists`);
+    if (dryRun) return out(scheduler.preview(def));
+    await save(def);
+    return reply.code(201).send(await out(existing(def.name)));
+  });
 
-  app.patch<{ Params: { name: string }; Body: Record<string, unknown> }>('/api/v1/schedules/:name', async (req) => {
+  app.get<{ Params: { name: string } }>('/api/v1/schedules/:name', async (req) => {
+    await settled();
+    return out(existing(req.params.name));
+  });
+
+  app.patch<{ Params: { name: string }; Body: Record<string, unknown>; Querystring: { dryRun?: string } }>('/api/v1/schedules/:name', async (req) => {
+    const dryRun = dryRunOf(req.query);
     const name = req.params.name;
     const current = definitionOf(existing(name));
     const body = req.body ?? {};
@@ -64,13 +110,14 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
     const onlyEnabled = Object.keys(body).every((k) => k === 'enabled' || k === 'name');
     if (!onlyEnabled) editable(name);
     const def = parse({ ...current, ...body });
+    if (dryRun) return out(scheduler.preview(def));
     if (deps.configSchedules.has(name)) {
       scheduler.setEnabled(name, def.enabled);
       await store.putSetting(`schedule-enabled:${name}`, def.enabled ? null : 'false');
     } else {
       await save(def);
     }
-    return out(existing(name), deps.configSchedules.has(name));
+    return out(existing(name));
   });
 
   app.delete<{ Params: { name: string } }>('/api/v1/schedules/:name', async (req, reply) => {

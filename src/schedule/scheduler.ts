@@ -10,6 +10,16 @@ import type { Engine } from '../engine/engine.js';
 import type { Journal } from '../store/journal.js';
 import { lastTickBetween, nextTick, nextTicks, priorityOf, type ScheduleDef } from './cron-schedule.js';
 
+/** Firings kept per schedule for `recentRuns` (in memory: since this process started). */
+export const RECENT_RUNS = 10;
+
+/** One tick that fired: the job it submitted, or the error that refused the submission. */
+export interface ScheduleRun {
+  at: number;
+  handle: string | null;
+  error: string | null;
+}
+
 interface ScheduleState {
   def: ScheduleDef;
   lastTick: number | null;
@@ -17,6 +27,8 @@ interface ScheduleState {
   timer: TimerHandle | null;
   lastJob: string | null;
   lastError: string | null;
+  /** Newest first, at most RECENT_RUNS. */
+  recentRuns: ScheduleRun[];
 }
 
 export interface ScheduleView extends ScheduleDef {
@@ -24,6 +36,7 @@ export interface ScheduleView extends ScheduleDef {
   lastJob: string | null;
   lastError: string | null;
   nextRuns: number[];
+  recentRuns: ScheduleRun[];
 }
 
 export class Scheduler {
@@ -44,7 +57,7 @@ export class Scheduler {
     const now = this.engine.clock.now();
     for (const def of defs) {
       const state: ScheduleState = {
-        def, lastTick: lastFired[def.name] ?? null, nextTick: null, timer: null, lastJob: null, lastError: null,
+        def, lastTick: lastFired[def.name] ?? null, nextTick: null, timer: null, lastJob: null, lastError: null, recentRuns: [],
       };
       this.schedules.set(def.name, state);
       if (!def.enabled) continue;
@@ -74,12 +87,25 @@ export class Scheduler {
     return s === undefined ? null : this.view(s, previews);
   }
 
+  /**
+   * What `put(def)` would make of the schedule, without changing anything: the same view, with
+   * the next runs `def` gives (dry runs of the API's create and change).
+   */
+  preview(def: ScheduleDef, previews = 5): ScheduleView {
+    const old = this.schedules.get(def.name);
+    return this.view({
+      def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null,
+      lastError: old?.lastError ?? null, recentRuns: old?.recentRuns ?? [],
+    }, previews);
+  }
+
   /** Adds a schedule, or replaces the one with the same name (keeping its last tick). */
   put(def: ScheduleDef): void {
     const old = this.schedules.get(def.name);
     if (old !== undefined) this.disarm(old);
     const state: ScheduleState = {
       def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null, lastError: null,
+      recentRuns: old?.recentRuns ?? [],
     };
     this.schedules.set(def.name, state);
     if (def.enabled && this.started) this.arm(state, Math.max(this.engine.clock.now(), state.lastTick ?? 0));
@@ -105,7 +131,7 @@ export class Scheduler {
 
   private view(s: ScheduleState, previews: number): ScheduleView {
     return {
-      ...s.def, lastRunAt: s.lastTick, lastJob: s.lastJob, lastError: s.lastError,
+      ...s.def, lastRunAt: s.lastTick, lastJob: s.lastJob, lastError: s.lastError, recentRuns: [...s.recentRuns],
       nextRuns: s.def.enabled ? nextTicks(s.def, Math.max(this.engine.clock.now(), s.lastTick ?? 0), previews) : [],
     };
   }
@@ -147,6 +173,9 @@ export class Scheduler {
       dueAt: 0,
       reducer: '',
     });
+    const run: ScheduleRun = { at: tick, handle: typeof result === 'string' ? null : result.handle, error: typeof result === 'string' ? result : null };
+    s.recentRuns.unshift(run);
+    if (s.recentRuns.length > RECENT_RUNS) s.recentRuns.length = RECENT_RUNS;
     if (typeof result === 'string') {
       s.lastError = result;
       this.log.warn({ schedule: def.name, tick: new Date(tick).toISOString(), error: result }, 'schedule could not submit its job');

@@ -17,7 +17,7 @@ describe('/api/v1/schedules', () => {
       { ...r.body, nextRuns: undefined },
       {
         ...nightly, unique: null, priority: 'normal', enabled: true, missed: 'skip', source: 'api',
-        lastRunAt: null, lastJob: null, lastError: null, nextRuns: undefined,
+        lastRunAt: null, lastJob: null, lastError: null, nextRuns: undefined, recentRuns: [],
       },
     );
     assert.equal(r.body.nextRuns.length, 5);
