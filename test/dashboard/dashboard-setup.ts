@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowser, type Browser, type ProbedPage } from '../support/browser.js';
-import { freePort, startServer, type RunningServer } from '../support/servers.js';
+import { freePort, startServer, waitForHttp, type RunningServer } from '../support/servers.js';
 
 export interface DashboardEnv {
   server: RunningServer;
@@ -46,18 +46,4 @@ export async function dashboardEnv(t: TestContext, args: string[] = []): Promise
       return { status: r.status, body: text ? JSON.parse(text) : null };
     },
   };
-}
-
-async function waitForHttp(base: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${base} did not answer /healthz`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -133,3 +133,18 @@ function answersVersion(host: string, port: number): Promise<boolean> {
     s.once('data', () => { clearTimeout(timer); s.destroy(); resolve(true); });
   });
 }
+
+/** Waits until a gearhq HTTP API at `base` (http://host:port) answers /healthz. */
+export async function waitForHttp(base: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${base} did not answer /healthz`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
