@@ -1,0 +1,85 @@
+/**
+ * What the jobs and job pages know about the API's jobs: the JSON of one job (src/http/job-view.ts),
+ * the filter GET /api/v1/jobs and POST /api/v1/jobs/bulk take, and links to one job.
+ */
+import type { Bytes } from './format';
+
+export interface TimelineEvent {
+  at: string | null;
+  type: string;
+  detail: string | null;
+}
+
+/** One job as GET /api/v1/jobs[/{handle}] answers (recordView / liveView in job-view.ts). */
+export interface JobView {
+  handle: string;
+  function: string;
+  unique: string;
+  priority: 'high' | 'normal' | 'low';
+  background: boolean;
+  state: string;
+  submittedAt: string | null;
+  dueAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  retries: number;
+  worker: string | null;
+  submitter: string | null;
+  progress: { numerator: number; denominator: number };
+  payload: Bytes | null;
+  result: Bytes | null;
+  error: Bytes | null;
+  outcome: string | null;
+  warnings: number;
+  dataChunks: number;
+  events: TimelineEvent[];
+  /** A start forecast for a waiting job, when the server gives one (shape read defensively). */
+  forecast?: unknown;
+}
+
+export const JOB_STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'] as const;
+export const ACTIVE_STATES: readonly string[] = ['scheduled', 'queued', 'running'];
+
+/** The filter fields, as URL query parameters and as the API's names (they are the same). */
+export const FILTER_KEYS = ['function', 'state', 'unique', 'q', 'since', 'until'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+export type JobFilter = Partial<Record<FilterKey, string>>;
+
+export function filterFromQuery(q: URLSearchParams): JobFilter {
+  const f: JobFilter = {};
+  for (const k of FILTER_KEYS) {
+    const v = q.get(k);
+    if (v) f[k] = v;
+  }
+  return f;
+}
+
+/** The filter as one line a person reads ("function = resize, state = failed"), for confirmations. */
+export function describeFilter(f: JobFilter): string {
+  const parts: string[] = [];
+  if (f.function) parts.push(`function = ${f.function}`);
+  if (f.state) parts.push(`state = ${f.state}`);
+  if (f.unique) parts.push(`unique = ${f.unique}`);
+  if (f.q) parts.push(`text contains "${f.q}"`);
+  if (f.since) parts.push(`submitted since ${f.since}`);
+  if (f.until) parts.push(`submitted before ${f.until}`);
+  return parts.length ? parts.join(', ') : 'no filter (every job)';
+}
+
+/** `/jobs/<handle>`: colons stay readable, anything else unsafe in a path is escaped. */
+export function jobHref(handle: string): string {
+  return `/jobs/${encodeURIComponent(handle).replace(/%3A/gi, ':')}`;
+}
+
+export function jobApiPath(handle: string): string {
+  return `/api/v1/jobs/${encodeURIComponent(handle)}`;
+}
+
+/**
+ * Handles are `<prefix>:<number>` (H:host:42). Text shaped like that is looked up as a handle
+ * first; when no such job exists it is searched for as text.
+ */
+export function looksLikeHandle(text: string): boolean {
+  return /^\S+:\d{1,15}$/.test(text.trim());
+}
