@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Job, Priority } from '../engine/job.js';
 import { ERRORS } from '../errors/catalogue.js';
+import { forecastJobStart } from '../stats/job-forecast.js';
 import { ApiError, sendError, type HttpDeps } from './http-server.js';
 import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, parseJobQuery, parseTime } from './job-query.js';
@@ -49,6 +50,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     throw new ApiError('JOB_NOT_FOUND', `no job ${handle}`);
   }
 
+  /** For a queued job, when it should start (see job-forecast.ts); null otherwise. */
+  function startForecast(handle: string) {
+    const job = engine.jobs.get(handle);
+    const rate = job === undefined ? null : deps.stats?.serviceRate?.(job.fn.name) ?? null;
+    const f = job === undefined ? null : forecastJobStart(job, rate, engine.clock.now());
+    if (f === null) return null;
+    return {
+      position: f.position, ahead: f.ahead, exact: f.exact,
+      startsAt: f.startsAt === null ? null : new Date(f.startsAt).toISOString(),
+      basis: rate === null ? null : { ...rate, perSecond: rate.perSecond === null ? null : Math.round(rate.perSecond * 1000) / 1000 },
+    };
+  }
+
   app.post<{ Body: SubmitBody }>('/api/v1/jobs', { schema: submitSchema }, async (req, reply) => {
     const b = req.body;
     if (b.payload !== undefined && b.payloadBase64 !== undefined) {
@@ -74,7 +88,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.code(201).send(await view(result.handle));
   });
 
-  app.get<{ Params: { handle: string } }>('/api/v1/jobs/:handle', async (req) => view(req.params.handle));
+  app.get<{ Params: { handle: string } }>('/api/v1/jobs/:handle', async (req) => ({ ...(await view(req.params.handle)), forecast: startForecast(req.params.handle) }));
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/jobs', async (req) => {
     const q = req.query;

@@ -17,7 +17,7 @@ import type { FunctionQueue } from '../engine/function-queue.js';
 import type { Job } from '../engine/job.js';
 import type { RollupPercentiles, RollupRecord } from '../store/store.js';
 import { LogHistogram } from './log-histogram.js';
-import type { FunctionStats, Percentiles, StatsSnapshot, StatsSource, StatsWindow } from './stats-types.js';
+import type { FunctionStats, Percentiles, ServiceRate, StatsSnapshot, StatsSource, StatsWindow } from './stats-types.js';
 
 const SLOT_MS = 10_000;
 const MINUTE_MS = 60_000;
@@ -344,20 +344,36 @@ export class StatsEngine implements StatsSource {
   }
 
   /**
-   * When the queue would be empty: queued jobs / the rate at which jobs finished (completed or
-   * failed) over the last minute, whatever window was asked for — it is a forecast from the
-   * current service rate. 0 when nothing waits. Null when the queue is not draining: nothing
-   * finished in the last minute, the function is paused, or it has no workers (then null at once,
-   * even if jobs finished moments ago — nobody is left to serve the queue).
+   * How fast a function (its wire name) is served now: jobs finished (completed or failed) per
+   * second over the last minute, whatever window a snapshot asks for — the basis of the drain and
+   * job-start forecasts. No rate when the queue is not being served: the function is paused, it
+   * has no workers (at once, even if jobs finished moments ago — nobody is left to serve the
+   * queue), or nothing finished in the last minute. O(slots of a minute).
    */
+  serviceRate(fn: string): ServiceRate {
+    const now = this.clock.now();
+    const epoch = Math.floor(now / SLOT_MS);
+    const fs = this.byName.get(fn);
+    fs?.roll(epoch);
+    return this.rateOf(this.engine.functions.get(fn), fs, epoch, now);
+  }
+
+  private rateOf(fq: FunctionQueue | undefined, fs: FunctionSlots | undefined, epoch: number, now: number): ServiceRate {
+    const seconds = Math.max(1, (now - this.windowStart('1m', now)) / 1000);
+    const base = { workers: fq?.workers.length ?? 0, running: fq?.running ?? 0, seconds };
+    if (fq?.paused === true) return { ...base, perSecond: null, reason: 'paused' };
+    if (base.workers === 0) return { ...base, perSecond: null, reason: 'no-workers' };
+    const recent = fs === undefined ? null : this.sumWindow(fs, '1m', epoch);
+    const finished = recent === null ? 0 : recent.completed + recent.failed;
+    if (finished === 0) return { ...base, perSecond: null, reason: 'no-recent-finishes' };
+    return { ...base, perSecond: finished / seconds, reason: null };
+  }
+
+  /** When the queue would be empty at the current service rate; 0 when nothing waits, null when not served. */
   private drainEta(fq: FunctionQueue, fs: FunctionSlots | undefined, epoch: number, now: number): number | null {
     const queued = fq.queuedTotal;
     if (queued === 0) return 0;
-    if (fs === undefined || fq.paused || fq.workers.length === 0) return null;
-    const recent = this.sumWindow(fs, '1m', epoch);
-    const finished = recent.completed + recent.failed;
-    if (finished === 0) return null;
-    const seconds = Math.max(1, (now - this.windowStart('1m', now)) / 1000);
-    return Math.round((queued / (finished / seconds)) * 1000);
+    const rate = this.rateOf(fq, fs, epoch, now).perSecond;
+    return rate === null ? null : Math.round((queued / rate) * 1000);
   }
 }

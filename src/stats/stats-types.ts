@@ -44,7 +44,21 @@ export interface StatsSnapshot {
   functions: FunctionStats[];
 }
 
+/** How fast a function's queue is served now: the basis of the drain and job-start forecasts. */
+export interface ServiceRate {
+  /** Jobs finished (completed or failed) per second over the last minute; null = not being served. */
+  perSecond: number | null;
+  /** Why there is no rate; null when there is one. */
+  reason: 'paused' | 'no-workers' | 'no-recent-finishes' | null;
+  workers: number;
+  running: number;
+  /** Seconds the rate is measured over: the 1m window (50–60 s), less just after start-up. */
+  seconds: number;
+}
+
 /** What consumers (HTTP, alerts) need from the stats engine. */
 export interface StatsSource {
   snapshot(window: StatsWindow): StatsSnapshot;
+  /** A function's current service rate (by wire name); sources without it give no job-start times. */
+  serviceRate?(fn: string): ServiceRate;
 }
