@@ -12,7 +12,7 @@ import { FunctionPage } from './pages/function';
 import { JobsPage } from './pages/jobs';
 import { JobPage } from './pages/job';
 import { WorkersPage } from './pages/workers';
-import { SchedulesPage } from './pages/schedules';
+import { SchedulePage, SchedulesPage } from './pages/schedules';
 import { AlertsPage } from './pages/alerts';
 
 const NAV: [string, string][] = [
@@ -35,6 +35,7 @@ function Page(props: { path: string; access: Access }) {
   if ((m = match('/jobs/:handle', path))) return <JobPage handle={m.handle!} canAct={can} />;
   if (path === '/workers') return <WorkersPage />;
   if (path === '/schedules') return <SchedulesPage canAct={can} />;
+  if ((m = match('/schedules/:name', path))) return <SchedulePage name={m.name!} canAct={can} />;
   if (path === '/alerts') return <AlertsPage canAct={can} />;
   return (
     <section>
