@@ -9,7 +9,7 @@ import { clientAction, clientOptions, type ClientContext } from './client-comman
 import { ApiFailure } from './http-client.js';
 import { paint, renderTable } from './table.js';
 
-interface FunctionJson {
+export interface FunctionJson {
   name: string;
   queued: { high: number; normal: number; low: number };
   scheduled: number;
@@ -19,7 +19,7 @@ interface FunctionJson {
 }
 
 /** Milliseconds as a short duration: 850ms, 12.5s, 3.2m, 1.5h. */
-function duration(ms: number | null): string {
+export function duration(ms: number | null): string {
   if (ms === null) return '-';
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
@@ -27,33 +27,39 @@ function duration(ms: number | null): string {
   return `${(ms / 3_600_000).toFixed(1)}h`;
 }
 
-function rate(perSecond: number): string {
+export function rate(perSecond: number): string {
   return perSecond >= 100 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 100) / 100);
 }
 
-/** The 5-minute stats, or null from a server that does not collect them (HTTP 404). */
-async function fetchStats(ctx: ClientContext): Promise<StatsSnapshot | null> {
+export type StatsWindowFlag = '1m' | '5m' | '1h';
+
+/** The window's stats, or null from a server that does not collect them (HTTP 404). */
+async function fetchStats(ctx: ClientContext, window: StatsWindowFlag): Promise<StatsSnapshot | null> {
   try {
-    return await ctx.api.get<StatsSnapshot>('/api/v1/stats?window=5m');
+    return await ctx.api.get<StatsSnapshot>(`/api/v1/stats?window=${window}`);
   } catch (e) {
     if (e instanceof ApiFailure && e.status === 404) return null;
     throw e;
   }
 }
 
-async function status(ctx: ClientContext): Promise<void> {
+export interface StatusData {
+  functions: FunctionJson[];
+  stats: StatsSnapshot | null;
+}
+
+/** What `status` shows: the functions and the stats over `window`, fetched together. */
+export async function fetchStatus(ctx: ClientContext, window: StatsWindowFlag = '5m'): Promise<StatusData> {
   const [{ functions }, stats] = await Promise.all([
-    ctx.api.get<{ functions: FunctionJson[] }>('/api/v1/functions'), fetchStats(ctx),
+    ctx.api.get<{ functions: FunctionJson[] }>('/api/v1/functions'), fetchStats(ctx, window),
   ]);
-  if (ctx.json) {
-    ctx.printJson({ functions, stats });
-    return;
-  }
+  return { functions, stats };
+}
+
+/** The table of functions (`no functions yet` when there are none). */
+export function statusTable({ functions, stats }: StatusData): string {
   const byName = new Map<string, FunctionStats>((stats?.functions ?? []).map((f) => [f.function, f]));
-  if (functions.length === 0) {
-    ctx.out('no functions yet\n');
-    return;
-  }
+  if (functions.length === 0) return 'no functions yet\n';
   const rows = functions.map((f) => {
     const queued = f.queued.high + f.queued.normal + f.queued.low;
     const st = byName.get(f.name);
@@ -69,12 +75,18 @@ async function status(ctx: ClientContext): Promise<void> {
     ];
   });
   const right = { align: 'right' as const };
-  ctx.out(renderTable([
+  return renderTable([
     { header: 'FUNCTION' }, { header: 'QUEUED', ...right }, { header: 'HIGH', ...right }, { header: 'NORMAL', ...right },
     { header: 'LOW', ...right }, { header: 'SCHEDULED', ...right }, { header: 'RUNNING', ...right },
     { header: 'WORKERS', ...right }, { header: 'JOBS/S', ...right }, { header: 'P95 RUNTIME', ...right },
     { header: 'FAIL %', ...right }, { header: 'PAUSED' },
-  ], rows));
+  ], rows);
+}
+
+async function status(ctx: ClientContext): Promise<void> {
+  const data = await fetchStatus(ctx);
+  if (ctx.json) ctx.printJson(data);
+  else ctx.out(statusTable(data));
 }
 
 export function registerStatusCommand(program: Command): void {

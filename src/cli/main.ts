@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, OPTIONS } from '../config.js';
 import { registerJobCommands } from './commands-jobs.js';
 import { registerScheduleCommands } from './commands-schedules.js';
 import { registerStatusCommand } from './commands-status.js';
+import { registerTopCommand } from './commands-top.js';
 
 const program = new Command();
 program.name('gearhq').description('Gearman HQ: a Gearman-compatible job server').version(VERSION)
@@ -53,6 +54,7 @@ serve.action(async (flags: Record<string, unknown>) => {
 });
 
 registerStatusCommand(program);
+registerTopCommand(program);
 registerJobCommands(program);
 registerScheduleCommands(program);
 
