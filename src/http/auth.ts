@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sendError } from './http-server.js';
+import { objectOf, replies } from './schemas.js';
 
 export interface AuthTokens {
   full: string;
@@ -41,7 +42,17 @@ function accessOf(tokens: AuthTokens, authorization: string | undefined): Access
 }
 
 export function installAuth(app: FastifyInstance, tokens: AuthTokens): void {
-  app.get('/api/v1/auth', async (req) => ({
+  app.get('/api/v1/auth', {
+    schema: {
+      summary: 'What the given token may do', tags: ['system'], operationId: 'getAuth', security: [],
+      response: replies({
+        200: {
+          description: 'Open to everyone: the dashboard asks before it shows actions.',
+          ...objectOf({ access: { type: 'string', enum: ['full', 'read', 'none'] }, tokensRequired: { type: 'boolean' } }),
+        },
+      }),
+    },
+  }, async (req) => ({
     access: accessOf(tokens, req.headers.authorization) ?? 'none',
     tokensRequired: tokens.full !== '' || tokens.read !== '',
   }));

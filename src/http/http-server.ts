@@ -3,7 +3,7 @@
  * one shape, `{error: {code, message}}`, with codes from the error catalogue or the few HTTP-only
  * ones below. Routes are thin: they validate, call the engine, store or scheduler, and shape JSON.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AlertEvaluator } from '../alerts/alert-evaluator.js';
 import type { Engine } from '../engine/engine.js';
@@ -17,6 +17,7 @@ import { installAuth, type AuthTokens } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { OperationsOptions } from './bulk-operations.js';
 import type { LiveEventsOptions } from './live-events.js';
+import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerAlertRoutes } from './routes-alerts.js';
 import { registerEventRoutes } from './routes-events.js';
 import { registerFunctionRoutes } from './routes-functions.js';
@@ -24,6 +25,7 @@ import { registerJobRoutes } from './routes-jobs.js';
 import { registerOperationRoutes } from './routes-operations.js';
 import { registerScheduleRoutes } from './routes-schedules.js';
 import { registerStatsRoutes } from './routes-stats.js';
+import { objectOf, replies } from './schemas.js';
 
 export interface HttpDeps {
   /** Bearer tokens (empty = none); see auth.ts. */
@@ -89,6 +91,17 @@ export function sendError(reply: FastifyReply, code: HttpErrorCode | ErrorCode, 
   return reply.code(e.status).send({ error: { code, message } });
 }
 
+/**
+ * For routes registered with `attachValidation`, whose own checks (shared with the config file)
+ * speak first with messages users know: afterwards the schema's verdict still stands. A missing
+ * body is left to the route, which has already decided what it means.
+ */
+export function refuseSchemaErrors(req: FastifyRequest): void {
+  const err = req.validationError;
+  if (err === undefined || (err.validationContext === 'body' && req.body === undefined)) return;
+  throw new ApiError('BAD_REQUEST', err.message);
+}
+
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   // Fastify's default Ajv options coerce types ({"function": 42} becomes "42") and silently drop
   // fields a schema forbids (a mistyped "delay" would be ignored and the job run at once): a JSON
@@ -98,6 +111,20 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     bodyLimit: 70 * 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  // Response schemas document the replies (OpenAPI) and tests check replies against them; they do
+  // not shape what is sent. Fastify's own serializer would drop every field a schema leaves out
+  // and quietly convert types, so a schema that lags behind the code would corrupt the API.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installOpenApi(app, deps.version, deps.tokens ?? { full: '', read: '' });
+  // The OpenAPI plugin sees only routes added after it has loaded: every route goes in addRoutes.
+  app.after((err) => {
+    if (err) throw err;
+    addRoutes(app, deps);
+  });
+  return app;
+}
+
+function addRoutes(app: FastifyInstance, deps: HttpDeps): void {
   installAuth(app, deps.tokens ?? { full: '', read: '' });
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message);
@@ -114,12 +141,27 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     return sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`);
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', {
+    schema: {
+      summary: 'Prometheus metrics', tags: ['system'], operationId: 'getMetrics',
+      response: replies({ 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } }, 404),
+    },
+  }, async (_req, reply) => {
     if (deps.metrics === null) return sendError(reply, 'NOT_FOUND', 'metrics are not collected');
     return reply.type(deps.metrics.contentType).send(await deps.metrics.text());
   });
-  app.get('/healthz', async () => ({ status: 'ok', version: deps.version }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', {
+    schema: {
+      summary: 'Liveness', tags: ['system'], operationId: 'getHealth', security: [],
+      response: replies({ 200: { description: 'The server runs.', ...objectOf({ status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } }) } }),
+    },
+  }, async () => ({ status: 'ok', version: deps.version }));
+  app.get('/readyz', {
+    schema: {
+      summary: 'Readiness: the store answers', tags: ['system'], operationId: 'getReady', security: [],
+      response: replies({ 200: { description: 'Ready.', ...objectOf({ status: { type: 'string', enum: ['ready'] }, store: { type: 'string' } }) } }, 503),
+    },
+  }, async (_req, reply) => {
     try {
       await deps.store.nextHandleNumber();
       return { status: 'ready', store: deps.store.name };
@@ -127,6 +169,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
       return sendError(reply, 'STORE_UNAVAILABLE', `store ${deps.store.name}: ${(e as Error).message}`);
     }
   });
+  registerOpenApiRoute(app);
   registerJobRoutes(app, deps);
   const operations = registerOperationRoutes(app, deps);
   registerFunctionRoutes(app, deps);
@@ -134,5 +177,4 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   registerStatsRoutes(app, deps);
   registerEventRoutes(app, deps, operations);
   if (deps.alerts) registerAlertRoutes(app, deps, deps.alerts);
-  return app;
 }
