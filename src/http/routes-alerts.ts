@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertEvaluator, AlertStatus } from '../alerts/alert-evaluator.js';
 import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-rule.js';
-import { ApiError, type HttpDeps } from './http-server.js';
+import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
+import { listOf, nameParams, ref, replies } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const ALERT_STATES = ['inactive', 'pending', 'firing', 'resolved'];
@@ -30,6 +31,9 @@ export function alertView(a: AlertStatus) {
     history: a.history.map((t) => ({ from: t.from, to: t.to, at: iso(t.at), value: t.value })),
   };
 }
+
+const ruleParams = nameParams('The rule\'s name.');
+const oneRule = (status: 200 | 201, description: string) => ({ [status]: { description, ...ref('AlertRule') } });
 
 export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts: AlertEvaluator): void {
   const { store } = deps;
@@ -58,19 +62,44 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
     return alerts.get(rule.name)!;
   };
 
-  app.get('/api/v1/alerts/rules', async () => ({ rules: alerts.list().map(ruleView) }));
+  app.get('/api/v1/alerts/rules', {
+    schema: {
+      summary: 'Every alert rule', tags: ['alerts'], operationId: 'listAlertRules',
+      response: replies({ 200: listOf('rules', ref('AlertRule'), 'Config-file and API rules.') }),
+    },
+  }, async () => ({ rules: alerts.list().map(ruleView) }));
 
-  app.get<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', async (req) => ruleView(existing(req.params.name)));
+  app.get<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', {
+    schema: {
+      summary: 'One alert rule', tags: ['alerts'], operationId: 'getAlertRule', params: ruleParams,
+      response: replies(oneRule(200, 'The rule.'), 404),
+    },
+  }, async (req) => ruleView(existing(req.params.name)));
 
-  app.post<{ Body: unknown }>('/api/v1/alerts/rules', async (req, reply) => {
+  // The rule parser (shared with the config file) speaks first; see refuseSchemaErrors.
+  app.post<{ Body: unknown }>('/api/v1/alerts/rules', {
+    schema: {
+      summary: 'Add an alert rule (stored)', tags: ['alerts'], operationId: 'createAlertRule', body: ref('AlertRuleInput'),
+      response: replies(oneRule(201, 'The new rule.'), 400, 409),
+    },
+    attachValidation: true,
+  }, async (req, reply) => {
     const rule = parse(req.body);
+    refuseSchemaErrors(req);
     if (alerts.get(rule.name) !== undefined) {
       throw new ApiError('CONFLICT', `an alert rule named ${rule.name} exists (PUT /api/v1/alerts/rules/${rule.name} replaces it)`);
     }
     return reply.code(201).send(ruleView(await save(rule)));
   });
 
-  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/alerts/rules/:name', async (req) => {
+  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/alerts/rules/:name', {
+    schema: {
+      summary: 'Add or replace an alert rule (its alert starts again from inactive)', tags: ['alerts'],
+      operationId: 'putAlertRule', params: ruleParams, body: ref('AlertRuleReplacement'),
+      response: replies(oneRule(200, 'The rule.'), 400, 409),
+    },
+    attachValidation: true,
+  }, async (req) => {
     const body = req.body;
     const name = req.params.name;
     if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
@@ -78,12 +107,18 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
       if (given !== undefined && given !== name) throw new ApiError('BAD_REQUEST', `the body names ${JSON.stringify(given)} but the path ${JSON.stringify(name)}`);
     }
     const rule = parse(body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...body, name } : body);
+    refuseSchemaErrors(req);
     const current = alerts.get(name);
     if (current !== undefined) editable(current);
     return ruleView(await save(rule));
   });
 
-  app.delete<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', async (req, reply) => {
+  app.delete<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', {
+    schema: {
+      summary: 'Remove an alert rule made through the API', tags: ['alerts'], operationId: 'deleteAlertRule', params: ruleParams,
+      response: replies({ 204: { description: 'Removed.', type: 'null' } }, 404, 409),
+    },
+  }, async (req, reply) => {
     const a = existing(req.params.name);
     editable(a);
     await store.putSetting(`alert-rule:${a.rule.name}`, null);
@@ -91,11 +126,19 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
     return reply.code(204).send();
   });
 
-  app.get<{ Querystring: { state?: string } }>('/api/v1/alerts', async (req) => {
+  app.get<{ Querystring: { state?: string } }>('/api/v1/alerts', {
+    schema: {
+      summary: 'Where each rule\'s alert stands, with its history', tags: ['alerts'], operationId: 'listAlerts',
+      querystring: { type: 'object', properties: { state: { type: 'string', enum: ALERT_STATES } } },
+      response: replies({ 200: { description: 'Alerts and the evaluator\'s counters.', ...ref('AlertList') } }, 400),
+    },
+    attachValidation: true,
+  }, async (req) => {
     const state = req.query.state;
     if (state !== undefined && !ALERT_STATES.includes(state)) {
       throw new ApiError('BAD_REQUEST', `state must be one of ${ALERT_STATES.join(', ')}, got ${JSON.stringify(state)}`);
     }
+    refuseSchemaErrors(req);
     const list = alerts.list().filter((a) => state === undefined || a.state === state);
     return { alerts: list.map(alertView), evaluator: alerts.stats() };
   });

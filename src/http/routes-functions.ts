@@ -5,10 +5,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { FunctionQueue } from '../engine/function-queue.js';
 import { parseRetryPolicy, PolicyError } from '../engine/retry-policy.js';
-import { ApiError, type HttpDeps } from './http-server.js';
+import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { wireText } from './job-view.js';
+import { listOf, nameParams, ref, replies, type JsonSchema } from './schemas.js';
 
 const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+const fnParams = nameParams('The function\'s name.');
+const oneFunction = (summary: string, operationId: string, errors: (400 | 404)[], more: JsonSchema = {}) => ({
+  summary, tags: ['functions'], operationId, params: fnParams, ...more,
+  response: replies({ 200: { description: 'The function as it is now.', ...ref('Function') } }, ...errors),
+});
 
 export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { engine, store } = deps;
@@ -32,13 +39,23 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
     return f;
   }
 
-  app.get('/api/v1/functions', async () => ({
+  app.get('/api/v1/functions', {
+    schema: {
+      summary: 'Every function the server knows', tags: ['functions'], operationId: 'listFunctions',
+      response: replies({ 200: listOf('functions', ref('Function'), 'By name.') }),
+    },
+  }, async () => ({
     functions: [...engine.functions.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(view),
   }));
 
-  app.get<{ Params: { name: string } }>('/api/v1/functions/:name', async (req) => view(fnOr404(req.params.name)));
+  app.get<{ Params: { name: string } }>('/api/v1/functions/:name', { schema: oneFunction('One function', 'getFunction', [404]) },
+    async (req) => view(fnOr404(req.params.name)));
 
-  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/functions/:name/policy', async (req) => {
+  app.put<{ Params: { name: string }; Body: unknown }>('/api/v1/functions/:name/policy', {
+    // The policy parser (shared with the config file) speaks first; see refuseSchemaErrors.
+    schema: oneFunction('Set its retry policy (stored)', 'setFunctionPolicy', [400], { body: ref('RetryPolicyInput') }),
+    attachValidation: true,
+  }, async (req) => {
     let policy;
     try {
       policy = parseRetryPolicy(req.body, 'policy');
@@ -46,13 +63,16 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
       if (e instanceof PolicyError) throw new ApiError('BAD_REQUEST', e.message);
       throw e;
     }
+    refuseSchemaErrors(req);
     const name = latin1(req.params.name);
     await store.putSetting(`policy:${name}`, JSON.stringify(policy));
     engine.setPolicy(name, policy);
     return view(engine.fn(name));
   });
 
-  app.delete<{ Params: { name: string } }>('/api/v1/functions/:name/policy', async (req) => {
+  app.delete<{ Params: { name: string } }>('/api/v1/functions/:name/policy', {
+    schema: oneFunction('Remove its retry policy (the server default applies)', 'deleteFunctionPolicy', [404]),
+  }, async (req) => {
     const f = fnOr404(req.params.name);
     await store.putSetting(`policy:${f.name}`, null);
     engine.setPolicy(f.name, null);
@@ -60,7 +80,10 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
   });
 
   for (const action of ['pause', 'resume'] as const) {
-    app.post<{ Params: { name: string } }>(`/api/v1/functions/:name/${action}`, async (req) => {
+    const schema = action === 'pause'
+      ? oneFunction('Stop handing out its jobs (they keep queueing; stored)', 'pauseFunction', [])
+      : oneFunction('Hand out its jobs again', 'resumeFunction', []);
+    app.post<{ Params: { name: string } }>(`/api/v1/functions/:name/${action}`, { schema }, async (req) => {
       const name = latin1(req.params.name);
       engine.fn(name); // pausing a function before its first job is allowed
       await store.putSetting(`paused:${name}`, action === 'pause' ? 'true' : null);
@@ -70,7 +93,12 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
     });
   }
 
-  app.get('/api/v1/workers', async () => {
+  app.get('/api/v1/workers', {
+    schema: {
+      summary: 'Connected workers', tags: ['workers'], operationId: 'listWorkers',
+      response: replies({ 200: listOf('workers', ref('Worker'), 'Each worker connection once.') }),
+    },
+  }, async () => {
     const workers = [];
     const seen = new Set<unknown>();
     for (const f of engine.functions.values()) {

@@ -5,30 +5,41 @@ import type { FastifyInstance } from 'fastify';
 import { Job, Priority } from '../engine/job.js';
 import { ERRORS } from '../errors/catalogue.js';
 import { forecastJobStart } from '../stats/job-forecast.js';
-import { ApiError, sendError, type HttpDeps } from './http-server.js';
+import { JOB_STATES } from '../store/store.js';
+import { ApiError, refuseSchemaErrors, sendError, type HttpDeps } from './http-server.js';
 import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, parseJobQuery, parseTime } from './job-query.js';
 import { liveView, recordView } from './job-view.js';
+import { handleParams, ref, replies } from './schemas.js';
 
 const PRIORITY: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
 const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
 const submitSchema = {
-  body: {
-    type: 'object',
-    required: ['function'],
-    additionalProperties: false,
-    properties: {
-      function: { type: 'string', minLength: 1 },
-      payload: { type: 'string' },
-      payloadBase64: { type: 'string' },
-      unique: { type: 'string' },
-      priority: { enum: ['high', 'normal', 'low'] },
-      runAt: { type: 'string' },
-      delayMs: { type: 'integer', minimum: 0 },
-    },
+  summary: 'Submit a background job', tags: ['jobs'], operationId: 'submitJob',
+  body: ref('JobSubmission'),
+  response: replies({ 201: { description: 'The job, once it is stored.', ...ref('Job') } }, 400, 413, 429, 503),
+};
+
+const oneJob = (summary: string, operationId: string, ...errors: (400 | 404 | 409)[]) => ({
+  summary, tags: ['jobs'], operationId, params: handleParams,
+  response: replies({ 200: { description: 'The job as it is now.', ...ref('Job') } }, ...errors),
+});
+
+/** The list's filters; the route checks them itself first (with messages bulk operations share). */
+const listQuery = {
+  type: 'object',
+  properties: {
+    function: { type: 'string' },
+    state: { type: 'string', enum: [...JOB_STATES] },
+    unique: { type: 'string' },
+    q: { type: 'string', minLength: 1, maxLength: 200, description: 'Text in the payload, result or error.' },
+    since: { type: 'string', description: 'Submitted at or after (ISO-8601).' },
+    until: { type: 'string', description: 'Submitted before (ISO-8601).' },
+    limit: { type: 'string', description: '1 to 1000; 50 by default.' },
+    cursor: { type: 'string', description: 'The previous page\'s nextCursor.' },
   },
-} as const;
+};
 
 interface SubmitBody {
   function: string; payload?: string; payloadBase64?: string; unique?: string;
@@ -88,20 +99,30 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.code(201).send(await view(result.handle));
   });
 
-  app.get<{ Params: { handle: string } }>('/api/v1/jobs/:handle', async (req) => ({ ...(await view(req.params.handle)), forecast: startForecast(req.params.handle) }));
+  app.get<{ Params: { handle: string } }>('/api/v1/jobs/:handle', { schema: oneJob('One job with its timeline', 'getJob', 404) },
+    async (req) => ({ ...(await view(req.params.handle)), forecast: startForecast(req.params.handle) }));
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/jobs', async (req) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/jobs', {
+    schema: {
+      summary: 'Jobs, newest first, a page at a time', tags: ['jobs'], operationId: 'listJobs', querystring: listQuery,
+      response: replies({ 200: { description: 'One page.', ...ref('JobPage') } }, 400),
+    },
+    attachValidation: true,
+  }, async (req) => {
     const q = req.query;
     const limit = q.limit === undefined ? 50 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError('BAD_REQUEST', 'limit must be 1 to 1000');
     const query = parseJobQuery(q);
+    refuseSchemaErrors(req);
     if (journal === null) throw new ApiError('BAD_REQUEST', 'this server keeps no job history (--store memory)');
     await journal.commitAndWait(false);
     const page = await listJobPage(deps, query, q.cursor ?? null, limit);
     return { jobs: page.jobs.map((r) => recordView(r, [], deps.previewBytes)), nextCursor: page.nextCursor };
   });
 
-  app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/cancel', async (req) => {
+  app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/cancel', {
+    schema: oneJob('Cancel a job that has not finished', 'cancelJob', 404, 409),
+  }, async (req) => {
     const { handle } = req.params;
     const r = cancelJob(engine, handle);
     if (!r.ok) {
@@ -111,7 +132,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return view(handle);
   });
 
-  app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/retry', async (req) => {
+  app.post<{ Params: { handle: string } }>('/api/v1/jobs/:handle/retry', {
+    schema: oneJob('Run a finished job again under its handle', 'retryJob', 404, 409),
+  }, async (req) => {
     const { handle } = req.params;
     if (engine.jobs.has(handle)) throw new ApiError('CONFLICT', `job ${handle} has not finished; nothing to retry`);
     const rec = journal !== null ? (await journal.commitAndWait(false), await store.findJob(handle)) : null;
@@ -123,9 +146,10 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post<{ Params: { handle: string }; Body: { runAt?: string; delayMs?: number } }>('/api/v1/jobs/:handle/reschedule', {
     schema: {
+      ...oneJob('Move a waiting job to another time', 'rescheduleJob', 400, 404, 409),
       body: {
-        type: 'object', additionalProperties: false,
-        properties: { runAt: { type: 'string' }, delayMs: { type: 'integer', minimum: 0 } },
+        type: 'object', additionalProperties: false, description: 'runAt or delayMs.',
+        properties: { runAt: { type: 'string', description: 'ISO-8601.' }, delayMs: { type: 'integer', minimum: 0 } },
       },
     },
   }, async (req) => {

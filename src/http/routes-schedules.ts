@@ -7,7 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import { parseScheduleDef, ScheduleError, type ScheduleDef } from '../schedule/cron-schedule.js';
 import type { ScheduleRun, ScheduleView } from '../schedule/scheduler.js';
-import { ApiError, type HttpDeps } from './http-server.js';
+import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
+import { listOf, nameParams, ref, replies } from './schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -17,6 +18,13 @@ function dryRunOf(query: { dryRun?: string }): boolean {
   if (v === 'true') return true;
   throw new ApiError('BAD_REQUEST', `dryRun must be true or false, got ${JSON.stringify(v)}`);
 }
+
+const scheduleParams = nameParams('The schedule\'s name.');
+const oneSchedule = (status: 200 | 201, description: string) => ({ [status]: { description, ...ref('Schedule') } });
+const dryRunQuery = {
+  type: 'object',
+  properties: { dryRun: { type: 'string', enum: ['true', 'false'], description: 'true: check and preview only; nothing is saved.' } },
+};
 
 export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { scheduler, store, engine, journal } = deps;
@@ -81,26 +89,52 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
     priority: v.priority, enabled: v.enabled, missed: v.missed,
   });
 
-  app.get('/api/v1/schedules', async () => {
+  app.get('/api/v1/schedules', {
+    schema: {
+      summary: 'Every schedule, with its next runs', tags: ['schedules'], operationId: 'listSchedules',
+      response: replies({ 200: listOf('schedules', ref('Schedule'), 'Config-file and API schedules.') }),
+    },
+  }, async () => {
     await settled();
     return { schedules: await Promise.all(scheduler.list().map(out)) };
   });
 
-  app.post<{ Body: unknown; Querystring: { dryRun?: string } }>('/api/v1/schedules', async (req, reply) => {
+  // The schedule parser (shared with the config file) speaks first; see refuseSchemaErrors.
+  app.post<{ Body: unknown; Querystring: { dryRun?: string } }>('/api/v1/schedules', {
+    schema: {
+      summary: 'Add a schedule (stored)', tags: ['schedules'], operationId: 'createSchedule', body: ref('ScheduleInput'),
+      querystring: dryRunQuery,
+      response: replies({ ...oneSchedule(201, 'The new schedule.'), ...oneSchedule(200, 'With dryRun: the schedule as it would be.') }, 400, 409),
+    },
+    attachValidation: true,
+  }, async (req, reply) => {
     const dryRun = dryRunOf(req.query);
     const def = parse(req.body);
+    refuseSchemaErrors(req);
     if (scheduler.get(def.name) !== null) throw new ApiError('CONFLICT', `a schedule named ${def.name} exists`);
     if (dryRun) return out(scheduler.preview(def));
     await save(def);
     return reply.code(201).send(await out(existing(def.name)));
   });
 
-  app.get<{ Params: { name: string } }>('/api/v1/schedules/:name', async (req) => {
+  app.get<{ Params: { name: string } }>('/api/v1/schedules/:name', {
+    schema: {
+      summary: 'One schedule', tags: ['schedules'], operationId: 'getSchedule', params: scheduleParams,
+      response: replies(oneSchedule(200, 'The schedule.'), 404),
+    },
+  }, async (req) => {
     await settled();
     return out(existing(req.params.name));
   });
 
-  app.patch<{ Params: { name: string }; Body: Record<string, unknown>; Querystring: { dryRun?: string } }>('/api/v1/schedules/:name', async (req) => {
+  app.patch<{ Params: { name: string }; Body: Record<string, unknown>; Querystring: { dryRun?: string } }>('/api/v1/schedules/:name', {
+    schema: {
+      summary: 'Change a schedule, or pause and resume it (`enabled`)', tags: ['schedules'], operationId: 'updateSchedule',
+      params: scheduleParams, body: ref('ScheduleChange'), querystring: dryRunQuery,
+      response: replies(oneSchedule(200, 'The schedule as changed.'), 400, 404, 409),
+    },
+    attachValidation: true,
+  }, async (req) => {
     const dryRun = dryRunOf(req.query);
     const name = req.params.name;
     const current = definitionOf(existing(name));
@@ -110,6 +144,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
     const onlyEnabled = Object.keys(body).every((k) => k === 'enabled' || k === 'name');
     if (!onlyEnabled) editable(name);
     const def = parse({ ...current, ...body });
+    refuseSchemaErrors(req);
     if (dryRun) return out(scheduler.preview(def));
     if (deps.configSchedules.has(name)) {
       scheduler.setEnabled(name, def.enabled);
@@ -120,7 +155,12 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
     return out(existing(name));
   });
 
-  app.delete<{ Params: { name: string } }>('/api/v1/schedules/:name', async (req, reply) => {
+  app.delete<{ Params: { name: string } }>('/api/v1/schedules/:name', {
+    schema: {
+      summary: 'Remove a schedule made through the API', tags: ['schedules'], operationId: 'deleteSchedule', params: scheduleParams,
+      response: replies({ 204: { description: 'Removed.', type: 'null' } }, 404, 409),
+    },
+  }, async (req, reply) => {
     const name = req.params.name;
     existing(name);
     editable(name);
