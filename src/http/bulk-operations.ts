@@ -20,19 +20,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../store/journal.js';
 import { encodeCursor } from '../store/job-filter.js';
-import type { JobRecord, StoredState } from '../store/store.js';
+import type { JobRecord } from '../store/store.js';
+import { ACTION_STATES, type BulkAction, type OperationState } from './bulk-actions.js';
 import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, type JobListSource, type JobQuery, type JobQueryInput } from './job-query.js';
 
-export const BULK_ACTIONS = ['cancel', 'retry'] as const;
-export type BulkAction = (typeof BULK_ACTIONS)[number];
-export type OperationState = 'running' | 'done' | 'failed' | 'stopped';
-
-/** The states each action applies to, and those it walks when the filter names none. */
-export const ACTION_STATES: Record<BulkAction, { allowed: readonly StoredState[]; byDefault: readonly StoredState[] }> = {
-  cancel: { allowed: ['running', 'queued', 'scheduled'], byDefault: ['running', 'queued', 'scheduled'] },
-  retry: { allowed: ['failed', 'abandoned', 'cancelled', 'completed'], byDefault: ['failed', 'abandoned'] },
-};
 
 export interface OperationsOptions {
   /** Jobs per page of the walk (one store query, then a yield to the event loop). */

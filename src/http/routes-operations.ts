@@ -5,9 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { JOB_STATES } from '../store/store.js';
-import {
-  ACTION_STATES, BULK_ACTIONS, BulkOperations, DEFAULT_OPERATIONS, operationView, RefusedOperation, type BulkAction,
-} from './bulk-operations.js';
+import { ACTION_STATES, BULK_ACTIONS, OPERATION_STATES, type BulkAction } from './bulk-actions.js';
+import { BulkOperations, DEFAULT_OPERATIONS, operationView, RefusedOperation } from './bulk-operations.js';
 import { ApiError, type HttpDeps } from './http-server.js';
 import { parseJobQuery, type JobQueryInput } from './job-query.js';
 
@@ -37,7 +36,7 @@ const operationSchema = {
     action: { type: 'string', enum: [...BULK_ACTIONS] },
     filter: { type: 'object', properties: filterProperties },
     all: { type: 'boolean' },
-    state: { type: 'string', enum: ['running', 'done', 'failed', 'stopped'] },
+    state: { type: 'string', enum: [...OPERATION_STATES] },
     total: { type: ['integer', 'null'], description: 'jobs matching when the operation started; null while counting' },
     matched: { type: 'integer', description: 'jobs reached so far: done + skipped + errors' },
     done: { type: 'integer' },
