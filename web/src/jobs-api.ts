@@ -2,6 +2,7 @@
  * What the jobs and job pages know about the API's jobs: the JSON of one job (src/http/job-view.ts),
  * the filter GET /api/v1/jobs and POST /api/v1/jobs/bulk take, and links to one job.
  */
+import { withQuery } from './api';
 import type { Bytes } from './format';
 
 export interface TimelineEvent {
@@ -53,6 +54,20 @@ export function filterFromQuery(q: URLSearchParams): JobFilter {
     if (v) f[k] = v;
   }
   return f;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** What /jobs?… asks for: the filter, the cursor (null = newest) and the page size. */
+export function pageFromQuery(q: URLSearchParams): { filter: JobFilter; cursor: string | null; limit: number } {
+  const asked = Number(q.get('limit'));
+  const limit = Number.isInteger(asked) && asked >= 1 && asked <= 1000 ? asked : DEFAULT_PAGE_SIZE;
+  return { filter: filterFromQuery(q), cursor: q.get('cursor') || null, limit };
+}
+
+/** GET /api/v1/jobs for one request of a page. */
+export function jobsListPath(filter: JobFilter, cursor: string | null, limit: number): string {
+  return withQuery('/api/v1/jobs', { ...filter, cursor, limit });
 }
 
 /** The filter as one line a person reads ("function = resize, state = failed"), for confirmations. */

@@ -9,20 +9,18 @@ import { ErrorBox, Loading, PageHeader, StateBadge } from '../components/bits';
 import { BulkActions } from '../components/bulk-actions';
 import { JobFilters } from '../components/job-filters';
 import { bytesPreview, fmtAgo, fmtDuration, fmtTime } from '../format';
-import { useJobSearch } from '../job-search';
-import { filterFromQuery, jobHref, type JobFilter, type JobView } from '../jobs-api';
+import { prefetchJobsPage, useJobSearch } from '../job-search';
+import { jobHref, pageFromQuery, type JobFilter, type JobView } from '../jobs-api';
 import { useLiveEvents, useLiveReload, type LiveEvent } from '../live';
 import { setQuery, useRoute } from '../router';
 import './jobs.css';
 
-const DEFAULT_LIMIT = 50;
+// Opened directly at /jobs…: ask for the rows while the shell is still starting (see prefetchJobsPage).
+prefetchJobsPage();
 
 export function JobsPage(props: { canAct: boolean }) {
   const route = useRoute();
-  const filter = useMemo(() => filterFromQuery(route.query), [route.query.toString()]);
-  const cursor = route.query.get('cursor') || null;
-  const asked = Number(route.query.get('limit'));
-  const limit = Number.isInteger(asked) && asked >= 1 && asked <= 1000 ? asked : DEFAULT_LIMIT;
+  const { filter, cursor, limit } = useMemo(() => pageFromQuery(route.query), [route.query.toString()]);
   const search = useJobSearch(filter, cursor, limit);
   const trail = usePageTrail(JSON.stringify([filter, limit]), cursor);
   const visible = useMemo(() => new Set(search.rows.map((r) => r.handle)), [search.rows]);
