@@ -142,7 +142,12 @@ export class SqliteStore implements Store {
     const params: unknown[] = [];
     if (filter.fn !== undefined) { where.push('fn = ?'); params.push(filter.fn); }
     if (filter.state !== undefined) { where.push('state = ?'); params.push(STATE_CODE.get(filter.state)); }
-    if (filter.unique !== undefined) { where.push('uniq = ?'); params.push(filter.unique); }
+    if (filter.unique !== undefined) {
+      // The unique index is partial (uniq <> ''): SQLite uses it only when the query says so too;
+      // \`uniq = ?\` alone scans the whole table.
+      where.push(filter.unique === '' ? "uniq = ''" : "uniq = ? AND uniq <> ''");
+      if (filter.unique !== '') params.push(filter.unique);
+    }
     if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }
     if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
     const below = decodeCursor(filter.cursor);
