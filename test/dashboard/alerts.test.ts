@@ -129,7 +129,7 @@ test('config-file rules are read-only; the read-only token sees no actions', asy
   assert.equal(await slow.getByTestId('edit-slow-resize').count(), 1);
   await full.page.getByText('Nothing is firing or pending.').waitFor();
 
-  const read = await env.open('/alerts', { token: 'read-secret', viewport: { width: 390, height: 844 } });
+  const read = await env.open('/alerts', { token: 'read-secret', viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   await read.page.getByTestId('rules-table').locator('tbody tr', { hasText: 'slow-resize' }).waitFor();
   assert.equal(await read.page.locator('main button').count(), 0, 'no actions at all');
   await screenshot(read.page, 'alerts-phone');
