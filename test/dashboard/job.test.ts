@@ -79,6 +79,8 @@ test('cancel from the UI cancels a queued job; the API confirms it', async (t) =
   const handle = await tr.submit('nobody', 'waits');
   const { page, problems } = await env.open(href(handle));
   await badge(page, 'queued');
+  // Nobody serves its function: the forecast gives its place and says why there is no start time.
+  assert.equal(await page.getByTestId('job-forecast').textContent(), 'next in line; no start time: no worker serves its function');
   await page.getByTestId('job-cancel').click();
   // The first click asks; the second cancels.
   assert.equal(await page.getByTestId('job-cancel').textContent(), 'Really cancel?');

@@ -35,8 +35,26 @@ export interface JobView {
   warnings: number;
   dataChunks: number;
   events: TimelineEvent[];
-  /** A start forecast for a waiting job, when the server gives one (shape read defensively). */
-  forecast?: unknown;
+  /** One job only (GET /api/v1/jobs/{handle}): where a queued job stands; null in other states. */
+  forecast?: StartForecast | null;
+}
+
+/** `forecast` of a queued job (src/stats/job-forecast.ts, schema in src/http/schemas.ts). */
+export interface StartForecast {
+  /** 1 = the next job of its function a worker takes. */
+  position: number;
+  /** Queued jobs handed out before it (a lower bound when not exact). */
+  ahead: number;
+  exact: boolean;
+  /** Null while the function is not being served. */
+  startsAt: string | null;
+  basis: {
+    perSecond: number | null;
+    reason: 'paused' | 'no-workers' | 'no-recent-finishes' | null;
+    workers: number;
+    running: number;
+    seconds: number;
+  } | null;
 }
 
 export const JOB_STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'] as const;

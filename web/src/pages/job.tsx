@@ -9,8 +9,8 @@ import { ActionButton, ErrorBox, Loading, PageHeader, StateBadge } from '../comp
 import { BytesBlock } from '../components/bytes-block';
 import { JobTimeline } from '../components/job-timeline';
 import { localInputToIso } from '../components/job-filters';
-import { fmtAgo, fmtDuration, fmtTime } from '../format';
-import { ACTIVE_STATES, jobApiPath, type JobView } from '../jobs-api';
+import { fmtAgo, fmtCount, fmtDuration, fmtRate, fmtTime } from '../format';
+import { ACTIVE_STATES, jobApiPath, type JobView, type StartForecast } from '../jobs-api';
 import { useLiveReload } from '../live';
 import './jobs.css';
 
@@ -106,6 +106,12 @@ function JobFacts(props: { job: JobView }) {
           <dd>{fmtTime(j.dueAt)} <span class="muted">({fmtAgo(j.dueAt, now)})</span></dd>
         </>
       ) : null}
+      {j.forecast ? (
+        <>
+          <dt>Start forecast</dt>
+          <dd data-testid="job-forecast"><Forecast f={j.forecast} now={now} /></dd>
+        </>
+      ) : null}
       <dt>Started</dt>
       <dd>{j.startedAt ? <>{fmtTime(j.startedAt)} <span class="muted">(waited {fmtDuration(started! - Date.parse(j.submittedAt ?? j.startedAt))})</span></> : <span class="muted">not yet</span>}</dd>
       <dt>Finished</dt>
@@ -147,6 +153,27 @@ function JobFacts(props: { job: JobView }) {
       ) : null}
     </dl>
   );
+}
+
+const NO_START: Record<string, string> = {
+  paused: 'its function is paused',
+  'no-workers': 'no worker serves its function',
+  'no-recent-finishes': 'no job of its function finished lately, so there is no rate to go by',
+};
+
+/** Where a queued job stands and, when its function is being served, when it should start. */
+function Forecast(props: { f: StartForecast; now: number }) {
+  const { f } = props;
+  const place = f.position === 1 ? 'next in line' : `${fmtCount(f.position)}${f.exact ? '' : '+'} in line (${fmtCount(f.ahead)}${f.exact ? '' : ' or more'} ahead)`;
+  const b = f.basis;
+  let when: string;
+  if (f.startsAt !== null) {
+    const rate = b?.perSecond != null ? `at ${fmtRate(b.perSecond)} over the last ${Math.round(b.seconds)} s` : '';
+    when = `should start ${fmtAgo(f.startsAt, props.now)} (${fmtTime(f.startsAt)})${rate ? `, ${rate}` : ''}`;
+  } else {
+    when = `no start time: ${(b?.reason && NO_START[b.reason]) ?? 'no service rate known yet'}`;
+  }
+  return <>{place}; {when}</>;
 }
 
 /** Cancel a job that has not finished, retry one that has, move a waiting one to another time. */
