@@ -224,6 +224,7 @@ export class StatsEngine implements StatsSource {
     return {
       window,
       at: now,
+      seconds,
       totals: {
         ...this.counts(all, seconds),
         queued: { high: totalGauges.high, normal: totalGauges.normal, low: totalGauges.low },

@@ -40,6 +40,11 @@ export interface FunctionStats extends JobCounts {
 export interface StatsSnapshot {
   window: StatsWindow;
   at: number;
+  /**
+   * Seconds the window covers (at least 1): less than the window's length just after start-up,
+   * and "1m" covers 50–60 s (see stats-engine.ts). Rates are counts divided by it.
+   */
+  seconds: number;
   totals: Omit<FunctionStats, 'function' | 'paused' | 'oldestWaitingMs' | 'drainEtaMs'>;
   functions: FunctionStats[];
 }

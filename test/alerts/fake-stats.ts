@@ -33,7 +33,7 @@ export class FakeStats implements StatsSource {
     }));
     const sum = (pick: (f: FunctionStats) => number) => functions.reduce((n, f) => n + pick(f), 0);
     return {
-      window, at: 0, functions,
+      window, at: 0, seconds: 60, functions,
       totals: {
         submitted: 0, completed: 0, failed: 0, exceptions: 0, retried: 0, cancelled: 0, throughput: 0,
         failureRate: null, wait: none(), runtime: none(), timeToCompletion: none(),

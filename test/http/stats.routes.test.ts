@@ -44,6 +44,7 @@ test('stats: the snapshot follows real jobs; the window is checked; off means 40
   assert.equal(r.status, 200);
   assert.equal(r.body.window, '1m');
   assert.match(r.body.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.ok(r.body.seconds >= 1 && r.body.seconds <= 60, `the 1m window covers up to 60 s, got ${r.body.seconds}`);
   const mail = r.body.functions.find((f: { function: string }) => f.function === 'mail');
   assert.deepEqual(
     [mail.submitted, mail.completed, mail.failed, mail.failureRate, mail.runtime.count, mail.wait.count],

@@ -113,6 +113,18 @@ test('stats engine: throughput is completions per second of the time covered', (
   assert.ok(Math.abs(r60.throughput - 600 / 900) < 0.05, `1h: 600 jobs over the 15 minutes since start-up, got ${r60.throughput}`);
 });
 
+test('stats engine: a snapshot says how many seconds its window covers, the divisor of its rates', () => {
+  const t = setup(); // started at 12:00:00.000
+  t.clock.advance(300);
+  assert.equal(t.stats.snapshot('1m').seconds, 1, 'never less than a second');
+  t.clock.advance(2200);
+  assert.equal(t.stats.snapshot('5m').seconds, 2.5, 'only the time since start-up');
+  t.clock.advance(10 * 60_000); // 12:10:02.5
+  assert.equal(t.stats.snapshot('1m').seconds, 52.5, '1m: the current 10 s slot and the five before it');
+  assert.equal(t.stats.snapshot('5m').seconds, 292.5);
+  assert.equal(t.stats.snapshot('1h').seconds, 602.5, '1h reaches back to start-up only');
+});
+
 test('stats engine: gauges, the oldest waiting job and the drain forecast', () => {
   const t = setup();
   t.submit(null, 'q', { background: true, priority: Priority.LOW });
