@@ -9,16 +9,7 @@ import { ACTION_STATES, BULK_ACTIONS, OPERATION_STATES, type BulkAction } from '
 import { BulkOperations, DEFAULT_OPERATIONS, operationView, RefusedOperation } from './bulk-operations.js';
 import { ApiError, type HttpDeps } from './http-server.js';
 import { parseJobQuery, type JobQueryInput } from './job-query.js';
-
-const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object', required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-} as const;
+import { int, replies, stringOrNull, time, timeOrNull } from './schemas.js';
 
 const filterProperties = {
   function: { type: 'string', description: 'only jobs of this function' },
@@ -31,28 +22,33 @@ const filterProperties = {
 
 const operationSchema = {
   type: 'object',
+  required: [
+    'id', 'action', 'filter', 'all', 'state', 'total', 'matched', 'done', 'skipped', 'errors', 'skippedJobs',
+    'startedAt', 'finishedAt', 'message',
+  ],
   properties: {
     id: { type: 'string' },
     action: { type: 'string', enum: [...BULK_ACTIONS] },
-    filter: { type: 'object', properties: filterProperties },
+    filter: { type: 'object', properties: filterProperties, description: 'The filter as it was given.' },
     all: { type: 'boolean' },
     state: { type: 'string', enum: [...OPERATION_STATES] },
-    total: { type: ['integer', 'null'], description: 'jobs matching when the operation started; null while counting' },
-    matched: { type: 'integer', description: 'jobs reached so far: done + skipped + errors' },
-    done: { type: 'integer' },
-    skipped: { type: 'integer', description: 'jobs whose state no longer allowed the action' },
-    errors: { type: 'integer' },
+    total: { type: ['integer', 'null'], minimum: 0, description: 'Jobs matching when the operation started; null while counting.' },
+    matched: { ...int, description: 'Jobs reached so far: done + skipped + errors.' },
+    done: int,
+    skipped: { ...int, description: 'Jobs whose state no longer allowed the action.' },
+    errors: int,
     skippedJobs: {
       type: 'array',
-      items: { type: 'object', properties: { handle: { type: 'string' }, reason: { type: 'string' } } },
+      description: 'The first skipped jobs, with the reason the single-job route would give as a 409.',
+      items: { type: 'object', required: ['handle', 'reason'], properties: { handle: { type: 'string' }, reason: { type: 'string' } } },
     },
-    startedAt: { type: 'string' },
-    finishedAt: { type: ['string', 'null'] },
-    message: { type: ['string', 'null'] },
+    startedAt: time,
+    finishedAt: timeOrNull,
+    message: { ...stringOrNull, description: 'Why it failed or stopped.' },
   },
 } as const;
 
-const oneOperation = { type: 'object', properties: { operation: operationSchema } } as const;
+const oneOperation = { type: 'object', required: ['operation'], properties: { operation: operationSchema } } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
 
 interface BulkBody {
@@ -81,14 +77,16 @@ const bulkSchema = {
       all: { type: 'boolean', description: 'confirms an operation over every job in the states the action applies to' },
     },
   },
-  response: { 202: oneOperation, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
+  response: replies({ 202: { description: 'Started; follow it at its Location.', ...oneOperation } }, 400, 409),
 } as const;
 
 const listSchema = {
   summary: 'Bulk operations, newest first: those running and the last finished ones (kept in memory)',
   tags: ['operations'],
   operationId: 'listOperations',
-  response: { 200: { type: 'object', properties: { operations: { type: 'array', items: operationSchema } } } },
+  response: replies({
+    200: { description: 'Newest first.', type: 'object', required: ['operations'], properties: { operations: { type: 'array', items: operationSchema } } },
+  }),
 } as const;
 
 const getSchema = {
@@ -96,7 +94,7 @@ const getSchema = {
   tags: ['operations'],
   operationId: 'getOperation',
   params: idParams,
-  response: { 200: oneOperation, 404: errorSchema },
+  response: replies({ 200: { description: 'The operation as it is now.', ...oneOperation } }, 404),
 } as const;
 
 const stopSchema = {
@@ -104,7 +102,7 @@ const stopSchema = {
   tags: ['operations'],
   operationId: 'stopOperation',
   params: idParams,
-  response: { 200: oneOperation, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+  response: replies({ 200: { description: 'The operation once it has stopped (or as it ended).', ...oneOperation } }, 404),
 } as const;
 
 /** Registers the routes; the returned operations feed the live event stream. */

@@ -6,6 +6,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../src/http/http-server.js';
 import { PacketType } from '../support/raw-client.js';
@@ -222,5 +223,33 @@ describe('POST /api/v1/jobs/bulk', () => {
     const id = ok.body.operation.id;
     assert.equal((await ask('GET', `/api/v1/operations/${id}`, 'read-secret')).status, 200);
     assert.equal((await ask('POST', `/api/v1/operations/${id}/stop`, 'read-secret')).status, 403);
+  });
+
+  it('answers what the OpenAPI document declares', async (t) => {
+    const s = await setup(t);
+    await submitMany(s, 'doc', 3);
+    const doc = (await s.get('/api/v1/openapi.json')).body;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    ajv.addSchema(doc, 'openapi.json');
+    const check = (method: string, path: string, r: { status: number; body: unknown }) => {
+      const responses = doc.paths[path][method].responses;
+      const status = responses[String(r.status)] !== undefined ? String(r.status) : 'default';
+      const pointer = ['paths', path, method, 'responses', status, 'content', 'application/json', 'schema']
+        .map((p) => encodeURIComponent(p.replaceAll('~', '~0').replaceAll('/', '~1'))).join('/');
+      const validate = ajv.compile({ $ref: `openapi.json#/${pointer}` });
+      assert.ok(validate(r.body), `${method} ${path} ${r.status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(r.body)}`);
+    };
+    const started = await s.post('/api/v1/jobs/bulk', { action: 'cancel', filter: { function: 'doc' } });
+    check('post', '/api/v1/jobs/bulk', started);
+    const id = started.body.operation.id;
+    await finished(s.http, id);
+    check('get', '/api/v1/operations/{id}', await s.get(`/api/v1/operations/${id}`));
+    check('get', '/api/v1/operations', await s.get('/api/v1/operations'));
+    check('post', '/api/v1/operations/{id}/stop', await s.post(`/api/v1/operations/${id}/stop`));
+    check('post', '/api/v1/jobs/bulk', await s.post('/api/v1/jobs/bulk', { action: 'cancel' }));
+    check('get', '/api/v1/operations/{id}', await s.get('/api/v1/operations/nope'));
+    assert.deepEqual(doc.paths['/api/v1/jobs/bulk'].post.tags, ['jobs']);
+    assert.equal(doc.paths['/api/v1/operations/{id}'].get.operationId, 'getOperation');
   });
 });
