@@ -14,6 +14,12 @@ import { ACTIVE_STATES, jobApiPath, type JobView, type StartForecast } from '../
 import { useLiveReload } from '../live';
 import './jobs.css';
 
+/**
+ * The changes of an existing job (a retry from elsewhere is job.requeued). Not job.submitted: on a
+ * busy server it is the most frequent event and never about a job that already has a page.
+ */
+const FOLLOWED = ['job.due', 'job.started', 'job.completed', 'job.failed', 'job.retrying', 'job.rescheduled', 'job.cancelled', 'job.abandoned', 'job.requeued'];
+
 /** While a job runs its progress changes without an event; this is how often the page looks. */
 const RUNNING_POLL_MS = 2000;
 
@@ -21,7 +27,7 @@ export function JobPage(props: { handle: string; canAct: boolean }) {
   const { handle } = props;
   const job = useApi<JobView>(jobApiPath(handle));
   const running = job.data?.state === 'running';
-  useLiveReload(['job'], job.reload, 250, (e) => e.data?.handle === handle);
+  useLiveReload(FOLLOWED, job.reload, 250, (e) => e.data?.handle === handle);
   useIntervalWhile(running, RUNNING_POLL_MS, job.reload);
 
   if (job.error instanceof ApiFailure && job.error.status === 404) {
