@@ -35,7 +35,9 @@ export function Table<T>(props: {
     ? [...props.rows].sort((a, b) => {
         const x = col.value!(a);
         const y = col.value!(b);
-        const c = x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1;
+        // Rows without a value go last in either direction.
+        if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+        const c = x === y ? 0 : x < y ? -1 : 1;
         return desc ? -c : c;
       })
     : props.rows;
