@@ -24,7 +24,9 @@ async function waitForRows(page: Page, n: number, each?: { state?: string }): Pr
     const rows = [...document.querySelectorAll('[data-testid=job-row]')];
     const state = ${JSON.stringify(each?.state ?? null)};
     return rows.length === ${n} && rows.every((r) => state === null || r.getAttribute('data-state') === state);
-  })()`, undefined, { timeout: 10_000 });
+  })()`, undefined, { timeout: 10_000 }).catch(async (e: Error) => {
+    throw new Error(`${e.message}\nwanted ${n} rows${each?.state ? ` (${each.state})` : ''} at ${page.url()}; the page shows:\n${await page.locator('main').innerText()}`);
+  });
   return shownHandles(page);
 }
 
@@ -149,6 +151,23 @@ test('the first page shows a job submitted while it is open, and its state chang
   await waitForRows(page, 2, { state: 'completed' });
   assert.equal(await page.evaluate('window.marker'), 42, 'the page was not reloaded');
   assert.deepEqual(problems, []);
+});
+
+test('a text search is not re-run per event: it offers the new jobs with a click', async (t) => {
+  const env = await dashboardEnv(t);
+  const tr = traffic(t, env);
+  const first = await tr.submit('texty', 'a needle here');
+  const { page, problems } = await env.open('/jobs?q=needle');
+  assert.deepEqual(await waitForRows(page, 1), [first]);
+  await page.locator('[data-testid=live-status].live').waitFor({ timeout: 10_000 });
+  const second = await tr.submit('texty', 'another needle');
+  await page.getByTestId('live-pending').filter({ hasText: '1 new — refresh' }).click();
+  assert.deepEqual(await waitForRows(page, 2), [second, first]);
+  // Text shaped like a handle that is no job is searched for as text.
+  await page.getByTestId('job-search').fill('H:nowhere:404');
+  await page.getByTestId('jobs-empty').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('q'), 'H:nowhere:404');
+  assert.deepEqual(problems.filter((p) => !p.includes('404')), []);
 });
 
 test('bulk cancel of a filter cancels exactly the matching jobs', async (t) => {
