@@ -121,6 +121,22 @@ test('reschedule moves a queued job later; a running job\'s refusal is shown', a
   assert.deepEqual(problems.filter((p) => !p.includes('409')), [], 'only the refused request is reported');
 });
 
+test('a big payload is shown cut, with its whole size; a binary one as base64', async (t) => {
+  const env = await dashboardEnv(t);
+  const big = await env.api('POST', '/api/v1/jobs', { function: 'nobody', payload: 'x'.repeat(100 * 1024) });
+  const bin = await env.api('POST', '/api/v1/jobs', { function: 'nobody', payloadBase64: Buffer.from([0, 255, 1, 254]).toString('base64') });
+  assert.equal(big.status, 201);
+  assert.equal(bin.status, 201);
+  const { page, problems } = await env.open(href(big.body.handle));
+  const payload = page.getByTestId('job-payload');
+  await payload.filter({ hasText: '100.0 KiB · truncated: the server keeps a preview of the first 64.0 KiB' }).waitFor();
+  assert.equal((await payload.locator('pre').textContent())!.length, 64 * 1024);
+  await page.goto(`${env.base}${href(bin.body.handle)}`);
+  await payload.filter({ hasText: '4 B · binary, shown as base64' }).waitFor();
+  assert.equal(await payload.locator('pre').textContent(), 'AP8B/g==');
+  assert.deepEqual(problems, []);
+});
+
 test('an unknown handle says it may have been pruned, with a way back', async (t) => {
   const env = await dashboardEnv(t);
   const { page, problems } = await env.open('/jobs/H:nowhere:999');
