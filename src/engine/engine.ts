@@ -368,6 +368,12 @@ export class Engine {
     const job = this.jobs.get(handle);
     if (job === undefined) return 'not-found';
     if (job.state === 'running') return 'running';
+    if (job.state === 'queued' && at <= this.clock.now()) {
+      // Already runnable: it keeps its place rather than going to the back.
+      job.dueAt = at;
+      this.events.emit('job.rescheduled', job, at);
+      return job;
+    }
     if (job.state === 'queued') job.fn.queued[job.priority]!--; // its FIFO entry is skipped from now on
     else job.fn.scheduledByPriority[job.priority]!--;
     this.placeAt(job, at);
@@ -528,7 +534,7 @@ export class Engine {
   private enqueue(job: Job): void {
     const fn = job.fn;
     job.state = 'queued';
-    fn.queues[job.priority]!.push(job);
+    fn.push(job);
     fn.queued[job.priority]!++;
     if (!fn.paused) this.wake(fn);
   }

@@ -43,28 +43,55 @@ export class FunctionQueue {
     return this.queued[0] + this.queued[1] + this.queued[2];
   }
 
-  /** Takes the oldest queued job of a priority, skipping entries that are no longer queued. */
+  /**
+   * Takes the oldest queued job of a priority, skipping stale entries: those of jobs no longer
+   * queued, and old places of jobs queued again since (see Job.fifoEntries).
+   */
   take(priority: number): Job | undefined {
     if (this.queued[priority] === 0) return undefined;
     const q = this.queues[priority]!;
     for (;;) {
       const job = q.shift();
       if (job === undefined) return undefined;
-      if (job.state === 'queued') {
+      job.fifoEntries--;
+      if (job.state === 'queued' && job.fifoEntries === 0) {
         this.queued[priority]!--;
         return job;
       }
     }
   }
 
+  /** Appends a job at the back of its priority's FIFO (the caller counts and marks it queued). */
+  push(job: Job): void {
+    this.queues[job.priority]!.push(job);
+    job.fifoEntries++;
+  }
+
+  /**
+   * The queued jobs of a priority, front to back, each once at its place (stats, forecasts,
+   * listings; not for the hot path). Read-only: stale entries are stepped over, not removed.
+   */
+  *waiting(priority: number): IterableIterator<Job> {
+    let seen: Map<Job, number> | null = null;
+    for (const job of this.queues[priority]!) {
+      if (job.state !== 'queued') continue;
+      if (job.fifoEntries > 1) {
+        seen ??= new Map();
+        const n = (seen.get(job) ?? 0) + 1;
+        seen.set(job, n);
+        if (n < job.fifoEntries) continue; // an older place; its newest entry comes later
+      }
+      yield job;
+    }
+  }
+
   /**
    * The job at the front of a priority's FIFO without taking it (stats: the oldest waiting job).
-   * Read-only: entries of jobs no longer queued are stepped over, not removed (`take` removes
-   * them), so the cost is the number of such entries at the front — usually none.
+   * The cost is the number of stale entries at the front — usually none.
    */
   oldestQueued(priority: number): Job | undefined {
     if (this.queued[priority] === 0) return undefined;
-    for (const job of this.queues[priority]!) if (job.state === 'queued') return job;
+    for (const job of this.waiting(priority)) return job;
     return undefined;
   }
 

@@ -32,6 +32,12 @@ export class Job {
   cancelRequested = false;
   /** Key under which the job is indexed for coalescing in its function, or null. */
   coalesceKey: string | null = null;
+  /**
+   * Entries for this job in its priority's FIFO. A queued job that leaves the queue other than by
+   * being taken (rescheduled for later, then due again) leaves its old entry behind, since a FIFO
+   * cannot drop from the middle; the job's place is its newest entry, the last one counted down.
+   */
+  fifoEntries = 0;
 
   constructor(
     /** The handle's number: unique per store, the job's key in it. */

@@ -43,10 +43,10 @@ export function jobPosition(job: Job, scanLimit = POSITION_SCAN_LIMIT): JobPosit
   let ahead = 0;
   for (let p = 0; p < job.priority; p++) ahead += fn.queued[p]!;
   let scanned = 0;
-  for (const entry of fn.queues[job.priority]) {
+  for (const entry of fn.waiting(job.priority)) {
     if (entry === job) return { ahead, exact: true };
     if (++scanned > scanLimit) return { ahead, exact: false };
-    if (entry.state === 'queued') ahead++;
+    ahead++;
   }
   // Not in its FIFO: cannot happen for a queued job; say so rather than guess.
   return { ahead, exact: false };

@@ -144,3 +144,23 @@ test('due: a held job coalesces with later submissions of the same unique', () =
   assert.equal(t.submit(null, 'f', { unique: 'u', background: true }), job);
   assert.equal(job.state, 'scheduled', 'the later (immediate) submission does not change the due time');
 });
+
+test('due: a queued job rescheduled to now keeps its one place in the queue', () => {
+  const t = setup();
+  const a = t.submit(null, 'f', { background: true, payload: 'a' });
+  t.submit(null, 'f', { background: true, payload: 'b' });
+  assert.equal(t.engine.rescheduleWaiting(a.handle, t.clock.now()), a);
+  assert.equal(t.engine.fn('f').queuedTotal, 2);
+  assert.equal([...t.engine.fn('f').queues[Priority.NORMAL]!].length, 2, 'no second FIFO entry for a');
+  const w = t.worker(['f']);
+  assert.deepEqual(t.drain(w), ['a', 'b']);
+  // Rescheduled to later, it leaves the queue and comes back (at the back) when due.
+  const c = t.submit(null, 'f', { background: true, payload: 'c' });
+  t.submit(null, 'f', { background: true, payload: 'd' });
+  t.engine.rescheduleWaiting(c.handle, t.clock.now() + 1000);
+  assert.equal(c.state, 'scheduled');
+  t.clock.advance(1000);
+  const waiting = [...t.engine.fn('f').waiting(Priority.NORMAL)].map((j) => j.payload.toString());
+  assert.deepEqual(waiting, ['d', 'c'], 'listed once, at its new place (its old entry is stale)');
+  assert.deepEqual(t.drain(w), ['d', 'c'], 'handed out at its new place, not its old one');
+});
