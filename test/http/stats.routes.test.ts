@@ -61,30 +61,35 @@ test('stats: the snapshot follows real jobs; the window is checked; off means 40
 
 test('stats history: the roll-up writer\'s minutes survive a restart; ranges and bad input', async (t) => {
   const s = await setup(t);
-  const clock = new FakeClock(Date.UTC(2025, 5, 1, 10, 0, 0));
+  // An hour ago on a whole hour (the retention pruner drops roll-ups older than it keeps them, so
+  // a fixed date would be pruned at the restart once it is old enough).
+  const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const min = 60_000;
+  const clock = new FakeClock(t0);
   const stats = new StatsEngine(s.app.engine, clock);
   stats.start();
   const writer = new RollupWriter(stats, s.app.store, clock, pino({ level: 'silent' }), { delayMs: 1000 });
   writer.start();
   for (const payload of ['a', 'b']) await s.post('/api/v1/jobs', { function: 'caf\u00e9', payload });
-  clock.advance(61_000); // 10:01:01: the writer writes 10:00
+  clock.advance(61_000); // t0 + 1:01: the writer writes minute t0
   await writer.stop();
   stats.stop();
   assert.equal(writer.stats().written, 1);
 
   await s.restart();
-  const r = await s.get('/api/v1/stats/history?function=caf%C3%A9&since=2025-06-01T09:00:00Z&until=2025-06-01T11:00:00Z');
+  const r = await s.get(`/api/v1/stats/history?function=caf%C3%A9&since=${iso(t0 - 60 * min)}&until=${iso(t0 + 60 * min)}`);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.body.truncated, false);
   assert.equal(r.body.rollups.length, 1);
   const row = r.body.rollups[0];
   assert.deepEqual([row.function, row.at, row.submitted, row.completed, row.queued],
-    ['caf\u00e9', '2025-06-01T10:00:00.000Z', 2, 0, 2]);
+    ['caf\u00e9', iso(t0), 2, 0, 2]);
   assert.deepEqual(row.runtime, { p50: null, p95: null, p99: null, count: 0 });
 
-  const all = await s.get('/api/v1/stats/history?since=2025-06-01T10:00:00Z&until=2025-06-01T10:01:00Z&limit=1');
+  const all = await s.get(`/api/v1/stats/history?since=${iso(t0)}&until=${iso(t0 + min)}&limit=1`);
   assert.equal(all.body.rollups.length, 1, 'every function when none is named');
-  assert.equal((await s.get('/api/v1/stats/history?function=caf%C3%A9&since=2025-06-01T10:00:01Z&until=2025-06-01T11:00:00Z'))
+  assert.equal((await s.get(`/api/v1/stats/history?function=caf%C3%A9&since=${iso(t0 + 1000)}&until=${iso(t0 + 60 * min)}`))
     .body.rollups.length, 0, 'since is inclusive of whole minutes only');
   for (const q of ['since=yesterday', 'limit=0', 'since=2025-06-02T00:00:00Z&until=2025-06-01T00:00:00Z']) {
     const bad = await s.get(`/api/v1/stats/history?${q}`);
