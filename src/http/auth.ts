@@ -30,6 +30,11 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** What a request may do: 'full' also when the server has no tokens at all. */
+export function requestAccess(tokens: AuthTokens | undefined, authorization: string | undefined): Access {
+  return accessOf(tokens ?? { full: '', read: '' }, authorization) ?? 'none';
+}
+
 /** What the request's `Authorization` header grants; null when it has none. */
 function accessOf(tokens: AuthTokens, authorization: string | undefined): Access | null {
   if (tokens.full === '' && tokens.read === '') return 'full';

@@ -6,14 +6,25 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertEvaluator, AlertStatus } from '../alerts/alert-evaluator.js';
 import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-rule.js';
+import { requestAccess } from './auth.js';
 import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const ALERT_STATES = ['inactive', 'pending', 'firing', 'resolved'];
 
-export function ruleView(a: AlertStatus) {
-  return { ...a.rule, source: a.source };
+/**
+ * A rule as JSON. Webhook targets carry secrets (a Slack URL is itself one, headers hold tokens):
+ * `redact` (the read-only token) shows only the URL's origin and the header names.
+ */
+export function ruleView(a: AlertStatus, redact = false) {
+  if (!redact) return { ...a.rule, source: a.source };
+  const notify = a.rule.notify.map((t) => (t.type !== 'webhook' ? t : {
+    ...t,
+    url: `${new URL(t.url).origin}/…`,
+    headers: Object.fromEntries(Object.keys(t.headers).map((k) => [k, '(hidden)'])),
+  }));
+  return { ...a.rule, notify, source: a.source };
 }
 
 export function alertView(a: AlertStatus) {
@@ -67,14 +78,17 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
       summary: 'Every alert rule', tags: ['alerts'], operationId: 'listAlertRules',
       response: replies({ 200: listOf('rules', ref('AlertRule'), 'Config-file and API rules.') }),
     },
-  }, async () => ({ rules: alerts.list().map(ruleView) }));
+  }, async (req) => {
+    const redact = requestAccess(deps.tokens, req.headers.authorization) !== 'full';
+    return { rules: alerts.list().map((a) => ruleView(a, redact)) };
+  });
 
   app.get<{ Params: { name: string } }>('/api/v1/alerts/rules/:name', {
     schema: {
       summary: 'One alert rule', tags: ['alerts'], operationId: 'getAlertRule', params: ruleParams,
       response: replies(oneRule(200, 'The rule.'), 404),
     },
-  }, async (req) => ruleView(existing(req.params.name)));
+  }, async (req) => ruleView(existing(req.params.name), requestAccess(deps.tokens, req.headers.authorization) !== 'full'));
 
   // The rule parser (shared with the config file) speaks first; see refuseSchemaErrors.
   app.post<{ Body: unknown }>('/api/v1/alerts/rules', {

@@ -111,3 +111,29 @@ test('alerts: without an evaluator (HTTP port off) the routes do not exist', asy
   assert.equal(r.status, 404);
   assert.equal(r.body.error.code, 'NOT_FOUND');
 });
+
+test('alert rules: the read-only token sees a webhook\'s origin and header names, not its secrets', async (t) => {
+  const s = await appSetup(t);
+  const silent = pino({ level: 'silent' });
+  const alerts = new AlertEvaluator({ stats: new FakeStats(), storeFailing: () => false, clock: new FakeClock(), log: silent, notifier: new AlertNotifier(silent) });
+  alerts.setRule(parseAlertRule({
+    name: 'to-slack', metric: 'no_workers', forSeconds: 0,
+    notify: [{ type: 'webhook', url: 'https://hooks.example.com/services/T000/B000/XXXXSECRET', headers: { Authorization: 'Bearer hook-secret' } }, { type: 'log' }],
+  }), 'config');
+  const http = buildHttpServer({ ...s.app.httpDeps, alerts, tokens: { full: 'full-token', read: 'read-token' } });
+  t.after(() => http.close());
+  const get = async (url: string, token: string) => {
+    const r = await http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.statusCode, 200, r.body);
+    return { json: JSON.parse(r.body), text: r.body };
+  };
+  for (const url of ['/api/v1/alerts/rules', '/api/v1/alerts/rules/to-slack']) {
+    const read = await get(url, 'read-token');
+    assert.ok(!read.text.includes('SECRET') && !read.text.includes('hook-secret'), read.text);
+    const rule = url.endsWith('to-slack') ? read.json : read.json.rules[0];
+    assert.deepEqual(rule.notify[0], { type: 'webhook', url: 'https://hooks.example.com/…', headers: { Authorization: '(hidden)' }, timeoutMs: rule.notify[0].timeoutMs, maxAttempts: rule.notify[0].maxAttempts });
+    assert.deepEqual(rule.notify[1], { type: 'log' });
+    const full = await get(url, 'full-token');
+    assert.ok(full.text.includes('XXXXSECRET') && full.text.includes('Bearer hook-secret'), 'the full token sees what it can edit');
+  }
+});
