@@ -14,6 +14,12 @@ export interface Series {
   fmt?: (v: number) => string;
 }
 
+/** Room for the longest y-axis label ("900 ms", "1 min 3 s"), which a fixed width cut off. */
+function axisWidth(_u: uPlot, values: string[] | null): number {
+  const longest = values?.reduce((n, v) => Math.max(n, String(v).length), 0) ?? 0;
+  return Math.max(48, longest * 7 + 20);
+}
+
 export function Chart(props: { title: string; x: number[]; series: Series[]; height?: number; testId?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -33,7 +39,7 @@ export function Chart(props: { title: string; x: number[]; series: Series[]; hei
       scales: { x: { time: true } },
       axes: [
         { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
-        { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 56, values: fmt ? (_u, vals) => vals.map((v) => fmt(v)) : undefined },
+        { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: axisWidth, values: fmt ? (_u, vals) => vals.map((v) => fmt(v)) : undefined },
       ],
       series: [
         {},
