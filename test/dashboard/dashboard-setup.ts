@@ -21,8 +21,13 @@ export interface DashboardEnv {
   api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
 }
 
-export async function dashboardEnv(t: TestContext, args: string[] = []): Promise<DashboardEnv> {
+/**
+ * `beforeStart` arranges the data directory before the server opens it: what a server that ran
+ * there before would have left (stored roll-ups, say).
+ */
+export async function dashboardEnv(t: TestContext, args: string[] = [], beforeStart?: (dataDir: string) => Promise<void>): Promise<DashboardEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-dash-'));
+  await beforeStart?.(dataDir);
   const httpPort = await freePort();
   const server = await startServer('gearhq', {
     store: 'sqlite', dataDir, args: ['--http-port', String(httpPort), '--durability', 'os', ...args],

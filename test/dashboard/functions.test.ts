@@ -7,6 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { RollupRecord } from '../../src/store/store.js';
 import { screenshot } from '../support/browser.js';
 import { waitFor } from '../support/peers.js';
 import { dashboardEnv, type DashboardEnv } from './dashboard-setup.js';
@@ -156,5 +158,49 @@ test('function page with the read-only token, on a phone: figures and policy, no
   await page.goto(`${env.base}/functions`);
   await page.getByTestId('functions-table').getByRole('link', { name: 'mail' }).waitFor();
   assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+});
+
+/** Twenty minutes of `report` that a server running here before stored, ending 21 minutes ago. */
+async function storedHistory(dataDir: string): Promise<void> {
+  const store = new SqliteStore({ dataDir, durability: 'os' });
+  await store.open();
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const rows: RollupRecord[] = [];
+  for (let ago = 40; ago > 20; ago--) {
+    rows.push({
+      fn: 'report', at: minute - ago * 60_000, submitted: 120, completed: 114, failed: 6, exceptions: 6, retried: 0, cancelled: 0,
+      wait: { p50: 20, p95: 80, p99: 90, count: 120 }, runtime: { p50: 200, p95: 450, p99: 500, count: 114 },
+      timeToCompletion: { p50: 300, p95: 900, p99: 990, count: 114 }, queued: 40, running: 2, workers: 3,
+    });
+  }
+  await store.rollupsAppend(rows);
+  await store.close();
+}
+
+test('function page: the charts draw the stored minute roll-ups, then nothing where nothing happened', { timeout: 60_000 }, async (t) => {
+  const env = await dashboardEnv(t, [], storedHistory);
+  const { page, problems, external } = await env.open('/functions/report?range=1h');
+  // Not in the server's memory since the restart: said so, and the stored past is still drawn.
+  await page.getByText('The server holds no function named').waitFor();
+  /** Hovers at `share` of the chart's width and reads its legend, as someone pointing at it. */
+  const legendAt = async (chart: string, share: number) => {
+    const over = page.getByTestId(chart).locator('.u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * share, box.y + box.height / 2);
+    const legend = page.getByTestId(chart).locator('.u-legend .u-series');
+    const labels = await legend.locator('.u-label').allTextContents();
+    const values = await legend.locator('.u-value').allTextContents();
+    return labels.map((l, i) => `${l}: ${values[i]}`).join(' ');
+  };
+  // The axis starts at the first stored minute (about 39 minutes ago); the stored part is its first half.
+  await waitFor('the stored minutes', async () => (/submitted: 2\/s/.test(await legendAt('function-chart-throughput', 0.2)) ? true : undefined));
+  assert.match(await legendAt('function-chart-throughput', 0.2), /completed: 1\.9\/s failed: 0\.1\/s/);
+  assert.match(await legendAt('function-chart-depth', 0.2), /queued: 40 running: 2/);
+  assert.match(await legendAt('function-chart-runtime', 0.2), /p50: 200 ms p95: 450 ms/);
+  assert.match(await legendAt('function-chart-ttc', 0.2), /p50: 300 ms p95: 900 ms/);
+  assert.match(await legendAt('function-chart-throughput', 0.75), /submitted: 0\/s completed: 0\/s failed: 0\/s/, 'a quiet minute is zero');
+  await screenshot(page, 'function-history');
+  assert.deepEqual(problems.filter((p) => !p.includes('404')), [], 'only the function itself is unknown (404)');
   assert.deepEqual(external, []);
 });
