@@ -30,7 +30,9 @@ function cssVar(name: string, fallback: string): string {
 export function useStatsSeries(fn: string | null, rangeMs: number): { points: StatsPoint[]; error: Error | null } {
   const [rows, setRows] = useState<Rollup[]>([]);
   const [samples, setSamples] = useState<StatsPoint[]>([]);
-  const [error, setError] = useState<Error | null>(null);
+  // Apart, so that a working sampler does not hide a failing history read, nor the other way round.
+  const [historyError, setHistoryError] = useState<Error | null>(null);
+  const [sampleError, setSampleError] = useState<Error | null>(null);
   const [now, setNow] = useState(Date.now());
   const rowsRef = useRef<Rollup[]>([]);
 
@@ -44,14 +46,16 @@ export function useStatsSeries(fn: string | null, rangeMs: number): { points: St
       try {
         // Re-read from the newest minute held: another node may still add rows to it.
         const fresh = await fetchRollups(fn, newest, ctl.signal);
-        const kept = rowsRef.current.filter((r) => Date.parse(r.at) < newest);
+        // Rows that slid out of the range go, so a page left open for days holds one range's worth.
+        const oldest = Date.now() - rangeMs;
+        const kept = rowsRef.current.filter((r) => { const at = Date.parse(r.at); return at >= oldest && at < newest; });
         rowsRef.current = [...kept, ...fresh];
         const last = rowsRef.current[rowsRef.current.length - 1];
         if (last) newest = Date.parse(last.at);
         setRows(rowsRef.current);
-        setError(null);
+        setHistoryError(null);
       } catch (e) {
-        if ((e as Error).name !== 'AbortError') setError(e as Error);
+        if ((e as Error).name !== 'AbortError') setHistoryError(e as Error);
       }
     };
     void load();
@@ -70,10 +74,11 @@ export function useStatsSeries(fn: string | null, rangeMs: number): { points: St
         const snap = await api<StatsSnapshot>(withQuery('/api/v1/stats', { window: '1m' }), { signal: ctl.signal });
         const p = pointFromSnapshot(snap, fn);
         setNow(Date.now());
+        setSampleError(null);
         // Roll-ups take over from samples once their minute is written: a quarter of an hour is plenty.
         if (p) setSamples((s) => [...s.filter((x) => x.t > p.t - Math.min(rangeMs / 1000, SAMPLES_KEPT_S) && x.t < p.t), p]);
       } catch (e) {
-        if ((e as Error).name !== 'AbortError') setError(e as Error);
+        if ((e as Error).name !== 'AbortError') setSampleError(e as Error);
       }
     };
     void sample();
@@ -90,7 +95,7 @@ export function useStatsSeries(fn: string | null, rangeMs: number): { points: St
     const from = now / 1000 - rangeMs / 1000;
     return [...past.filter((p) => p.t >= from), ...samples.filter((p) => p.t > joined)];
   }, [rows, samples, now, rangeMs]);
-  return { points, error };
+  return { points, error: historyError ?? sampleError };
 }
 
 const fmtMs = (v: number) => fmtDuration(v);
