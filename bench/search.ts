@@ -9,31 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { JobDelta, StoredState } from '../src/store/store.js';
+import { HISTORY_FUNCTIONS as FUNCTIONS, writeHistory } from './job-history.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const N = Number(process.argv[2] ?? 1_000_000);
-const FUNCTIONS = 20;
-const STATES: StoredState[] = ['completed', 'completed', 'completed', 'failed', 'queued', 'completed', 'cancelled'];
-
-function delta(id: number, now: number): JobDelta {
-  const state = STATES[id % STATES.length]!;
-  const finished = state !== 'queued';
-  return {
-    id,
-    insert: {
-      id, handle: `H:bench:${id}`, fn: `fn${id % FUNCTIONS}`, unique: `order-${id}`, priority: (id % 3) as 0 | 1 | 2,
-      background: true, reducer: '', payload: Buffer.from(`{"order":${id},"customer":"c${id % 5000}"}`), payloadSize: 40,
-      submittedAt: now - (N - id) * 10, dueAt: 0, submitter: '127.0.0.1#1',
-    },
-    state, pinBackground: false, startedAt: finished ? now - (N - id) * 10 + 5 : null,
-    finishedAt: finished ? now - (N - id) * 10 + 9 : null, dueAt: null, attempts: finished ? 1 : 0, retries: 0,
-    worker: finished ? '127.0.0.1#2' : null, numerator: null, denominator: null,
-    result: state === 'completed' ? Buffer.from('ok') : null, resultSize: state === 'completed' ? 2 : null,
-    error: state === 'failed' ? Buffer.from(`card declined for c${id % 5000}`) : null, outcome: state === 'failed' ? 'fail' : null,
-    warnings: 0, dataChunks: 0,
-  };
-}
 
 async function time(label: string, runs: number, fn: (i: number) => Promise<unknown>): Promise<string> {
   const samples: number[] = [];
@@ -54,14 +33,8 @@ async function main(): Promise<void> {
   try {
     const store = new SqliteStore({ dataDir: dir, durability: 'os' });
     await store.open();
-    const now = Date.now();
-    const t0 = Date.now();
-    for (let start = 1; start <= N; start += 10000) {
-      const deltas: JobDelta[] = [];
-      for (let id = start; id < Math.min(start + 10000, N + 1); id++) deltas.push(delta(id, now));
-      store.commit({ deltas, events: [], sync: false, nextHandle: start + deltas.length });
-    }
-    console.log(`wrote ${N} jobs in ${Date.now() - t0} ms`);
+    const ms = writeHistory(store, N, Date.now());
+    console.log(`wrote ${N} jobs in ${ms} ms`);
     const rand = (i: number) => 1 + ((i * 2654435761) % N);
     const rows = ['| query | runs | p50 ms | p99 ms |', '| --- | ---: | ---: | ---: |'];
     rows.push(await time('find by handle', 2000, (i) => store.findJob(`H:bench:${rand(i)}`)));
