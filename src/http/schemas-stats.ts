@@ -48,10 +48,11 @@ const functionStats = {
 const stats = {
   $id: 'Stats',
   type: 'object',
-  required: ['window', 'at', 'totals', 'functions'],
+  required: ['window', 'at', 'seconds', 'totals', 'functions'],
   properties: {
     window: { type: 'string', enum: [...STATS_WINDOWS] },
     at: time,
+    seconds: { type: 'number', minimum: 1, description: 'Seconds the window covers (less than its length just after start-up); rates divide counts by it.' },
     totals: { type: 'object', required: Object.keys(windowFigures), properties: windowFigures },
     functions: { type: 'array', items: ref('FunctionStats') },
   },
