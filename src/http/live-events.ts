@@ -28,10 +28,12 @@ export interface LiveEventsOptions {
   maxBufferedBytes: number;
   /** After `overflow`, how long the socket may take to flush before it is destroyed. */
   closeGraceMs: number;
+  /** How often the `activity` summary goes out (when there was any). */
+  activityMs: number;
 }
 
 export const DEFAULT_LIVE_EVENTS: LiveEventsOptions = {
-  heartbeatMs: 15_000, maxBufferedEvents: 2000, maxBufferedBytes: 1024 * 1024, closeGraceMs: 2000,
+  heartbeatMs: 15_000, maxBufferedEvents: 2000, maxBufferedBytes: 1024 * 1024, closeGraceMs: 2000, activityMs: 1000,
 };
 
 export const EVENT_TYPES = [
@@ -39,6 +41,9 @@ export const EVENT_TYPES = [
   'job.cancelled', 'job.abandoned', 'job.requeued', 'worker.joined', 'worker.left',
   'alert.pending', 'alert.firing', 'alert.resolved', 'alert.inactive',
   'operation.started', 'operation.progress', 'operation.finished',
+  // A once-a-second summary of which functions had job or worker events: what a page that only
+  // needs to know "something changed, refetch" follows, instead of every job event of a busy server.
+  'activity',
 ] as const;
 /** Families that select every type under them in `?types=`. */
 export const EVENT_FAMILIES = ['job', 'worker', 'alert', 'operation'] as const;
@@ -65,6 +70,9 @@ export class LiveEvents {
   private readonly subscribers = new Set<Subscriber>();
   private unsubscribe: (() => void)[] = [];
   private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private activityTimer: ReturnType<typeof setInterval> | null = null;
+  /** Events per function (as people read it; '' = not about one function) since the last summary. */
+  private activity = new Map<string, number>();
   private nextId = 1;
   private readonly counts = { sent: 0, overflows: 0, subscribedTotal: 0 };
 
@@ -151,6 +159,22 @@ export class LiveEvents {
       for (const sub of this.subscribers) this.write(sub, ': heartbeat\n\n');
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
+    this.activityTimer = setInterval(() => this.summarize(), this.options.activityMs);
+    this.activityTimer.unref();
+  }
+
+  /** Sends the `activity` summary of the last period, if anything happened in it. */
+  private summarize(): void {
+    if (this.activity.size === 0) return;
+    const counts = this.activity;
+    this.activity = new Map();
+    const functions: Record<string, number> = {};
+    let other = 0;
+    for (const [fn, n] of counts) {
+      if (fn === '') other += n;
+      else functions[fn] = n;
+    }
+    this.publish('activity', null, () => ({ type: 'activity', at: iso(this.engine.clock.now()), functions, other }));
   }
 
   private unlisten(): void {
@@ -158,6 +182,9 @@ export class LiveEvents {
     this.unsubscribe = [];
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.activityTimer !== null) clearInterval(this.activityTimer);
+    this.activityTimer = null;
+    this.activity.clear();
   }
 
   /**
@@ -166,6 +193,10 @@ export class LiveEvents {
    * someone wants the event, and once for all of them.
    */
   private publish(type: string, fn: string | null, data: () => object): void {
+    if (type !== 'activity' && !type.startsWith('operation.')) {
+      const key = fn ?? '';
+      this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
+    }
     let text: string | null = null;
     for (const sub of this.subscribers) {
       const f = sub.filter;

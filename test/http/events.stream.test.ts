@@ -125,16 +125,33 @@ test('events: job and worker events arrive; ?function= and ?types= narrow the st
   assert.ok(Number(mail.events[2]!.id) > Number(mail.events[0]!.id), 'ids increase');
 
   await all.until(() => all.events.some((e) => e.event === 'job.completed'), 'all: job.completed');
-  assert.deepEqual(all.events.map((e) => e.event),
+  assert.deepEqual(all.events.map((e) => e.event).filter((e) => e !== 'activity'),
     ['job.submitted', 'job.submitted', 'worker.joined', 'job.started', 'job.completed']);
-  assert.equal(all.events[0]!.data.function, 'other');
-  assert.deepEqual(all.events[2]!.data.functions, ['mail']);
+  const jobAndWorker = all.events.filter((e) => e.event !== 'activity');
+  assert.equal(jobAndWorker[0]!.data.function, 'other');
+  assert.deepEqual(jobAndWorker[2]!.data.functions, ['mail']);
 
   await done.until(() => done.events.some((e) => e.event === 'job.completed'), 'done: job.completed');
   assert.deepEqual(done.events.map((e) => e.event), ['worker.joined', 'job.completed']);
 
   w.conn.close();
   await all.until(() => all.events.some((e) => e.event === 'worker.left'), 'worker.left');
+});
+
+test('events: `activity` sums up, once per period, which functions had events — without the events themselves', async (t) => {
+  const { s, open } = await setup(t, { activityMs: 100 });
+  const activity = await open('?types=activity');
+  for (let i = 0; i < 3; i++) assert.equal((await s.post('/api/v1/jobs', { function: 'mail', payload: `m${i}` })).status, 201);
+  assert.equal((await s.post('/api/v1/jobs', { function: 'pdf', payload: 'p' })).status, 201);
+  await activity.until(() => {
+    const seen: Record<string, number> = {};
+    for (const e of activity.events) for (const [fn, n] of Object.entries(e.data.functions as Record<string, number>)) seen[fn] = (seen[fn] ?? 0) + n;
+    return seen.mail === 3 && seen.pdf === 1;
+  }, 'activity for mail ×3 and pdf ×1');
+  assert.ok(activity.events.every((e) => e.event === 'activity' && e.data.type === 'activity'), 'nothing but summaries');
+  const count = activity.events.length;
+  await new Promise((r) => setTimeout(r, 350));
+  assert.equal(activity.events.length, count, 'no summary when nothing happened');
 });
 
 test('events: heartbeats keep the stream alive; bad filters are refused before streaming', async (t) => {
