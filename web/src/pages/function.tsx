@@ -45,7 +45,7 @@ const failureColumns: Column<FailedJob>[] = [
 function Failures(props: { name: string }) {
   const path = withQuery('/api/v1/jobs', { function: props.name, state: 'failed', limit: FAILURES_SHOWN });
   const { data, error, reload } = useApi<{ jobs: FailedJob[] }>(path, 30_000);
-  useLiveReload(['job.failed'], reload, 1000, (e) => e.data?.function === props.name);
+  useLiveReload(['activity'], reload, 1000, (e) => props.name in (e.data?.functions ?? {}));
   const all = withQuery('/jobs', { function: props.name, state: 'failed' });
   return (
     <section data-testid="failures">
@@ -70,8 +70,10 @@ export function FunctionPage(props: { name: string; canAct: boolean }) {
     fn.reload();
     stats.reload();
   };
-  // Its own job events, and every worker event (a leaving worker does not list its functions).
-  useLiveReload(['job', 'worker'], reload, 1000, (e: LiveEvent) => e.type.startsWith('worker.') || e.data?.function === name);
+  // Activity of this function (the once-a-second summary, not every job event), and every worker
+  // event (a leaving worker does not list its functions).
+  useLiveReload(['activity', 'worker'], reload, 1000,
+    (e: LiveEvent) => e.type.startsWith('worker.') || name in (e.data?.functions ?? {}));
   const rangeMs = CHART_RANGES[range] ?? CHART_RANGES['1h']!;
   const series = useStatsSeries(name, rangeMs);
 

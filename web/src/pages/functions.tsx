@@ -93,7 +93,8 @@ export function FunctionsPage() {
     fns.reload();
     stats.reload();
   };
-  useLiveReload(['job', 'worker'], reload, 1000);
+  // The once-a-second `activity` summary rather than every job event of a busy server.
+  useLiveReload(['activity', 'worker'], reload, 1000);
 
   const all = fns.data || stats.data ? mergeFunctions(fns.data?.functions ?? [], stats.data?.functions ?? []) : null;
   const needle = filter.toLowerCase();

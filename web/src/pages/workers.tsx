@@ -25,7 +25,9 @@ export interface Worker {
 }
 
 /** Events that change who is connected or what they run. */
-const WORKER_EVENTS = ['worker', 'job.started', 'job.completed', 'job.failed', 'job.retrying', 'job.requeued', 'job.abandoned'];
+// Joins and leaves as they happen; job starts and ends through the once-a-second `activity` summary
+// (every job event of a busy server would be far more than this page needs).
+const WORKER_EVENTS = ['worker', 'activity'];
 
 /** The current time, re-read every `ms` so durations tick. */
 function useNow(ms: number): number {
