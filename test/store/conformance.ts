@@ -414,7 +414,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     for (let id = 1; id <= 42; id++) {
       const rec = newJob(id, {
         // 'k' only on finished jobs: active jobs never share a (function, unique).
-        fn: fns[id % 3]!, unique: [1, 2, 4].includes(id % 7) ? 'k' : `u${id}`, submittedAt: T0 + id * 1000,
+        fn: fns[id % 3]!, unique: [1, 2, 4].includes(id % 7) ? 'k' : id % 7 === 3 ? '' : `u${id}`, submittedAt: T0 + id * 1000,
         dueAt: states[id % 7] === 'scheduled' ? T0 + DAY : 0,
       });
       const state = states[id % 7]!;
@@ -426,6 +426,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       {}, { fn: 'a' }, { state: 'completed' }, { fn: 'b', state: 'queued' }, { unique: 'k' },
       { since: T0 + 10_000 }, { until: T0 + 20_000 }, { since: T0 + 10_000, until: T0 + 20_000 },
       { fn: 'c', state: 'completed', since: T0 + 5_000, until: T0 + 40_000 }, { fn: 'zzz' }, { unique: 'k', fn: 'a' },
+      { unique: '' }, { unique: '', fn: 'b' },
     ];
     for (const filter of filters) {
       const want = model.filter((m) =>

@@ -152,7 +152,8 @@ export class PostgresStore implements Store, JobClaims {
     const given: Record<(typeof LIST_FILTERS)[number]['key'], unknown> = {
       fn: filter.fn === undefined ? undefined : pgText(filter.fn),
       state: filter.state === undefined ? undefined : STATE_CODE.get(filter.state),
-      unique: filter.unique === undefined ? undefined : pgText(filter.unique),
+      unique: filter.unique === undefined || filter.unique === '' ? undefined : pgText(filter.unique),
+      noUnique: filter.unique === '' ? '' : undefined,
       since: filter.since,
       until: filter.until,
       below: decodeCursor(filter.cursor) ?? undefined,

@@ -46,7 +46,10 @@ export const JOB_EVENTS = q('events_of_job', 'SELECT job_id, at, type, detail FR
 export const LIST_FILTERS = [
   { key: 'fn', sql: 'fn = $' },
   { key: 'state', sql: 'state = $' },
-  { key: 'unique', sql: 'uniq = $' },
+  // The unique index is partial (uniq <> ''); a prepared (generic) plan cannot tell that a
+  // parameter is non-empty, so the query says so, or it scans the table. '' has its own filter.
+  { key: 'unique', sql: '(uniq = $N AND uniq <> \'\')' },
+  { key: 'noUnique', sql: 'uniq = $' },
   { key: 'since', sql: 'submitted_at >= $' },
   { key: 'until', sql: 'submitted_at < $' },
   { key: 'below', sql: 'id < $' },
