@@ -59,7 +59,6 @@ export class Connection implements PacketSink, Outbox, Flushable {
       typeof fd === 'number' && fd >= 0 ? String(fd) : String(id));
     this.session.exceptions = ctx.exceptionsByDefault;
     this.decoder = new Decoder(this, ctx.decoderLimits);
-    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => ctx.log.debug({ err, conn: id }, 'connection error'));
     socket.on('close', () => this.onClosed());
@@ -69,6 +68,11 @@ export class Connection implements PacketSink, Outbox, Flushable {
       this.ctx.flusher.mark(this);
     });
     ctx.engine.open(this.session);
+  }
+
+  /** Bytes read from the socket (a view valid only during this call; see shared-read-buffer.ts). */
+  receive(chunk: Buffer): void {
+    this.decoder.push(chunk);
   }
 
   // ------------------------------------------------------------------------------- PacketSink

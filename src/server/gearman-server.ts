@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { withSharedReadBuffer } from './shared-read-buffer.js';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
@@ -71,7 +72,7 @@ export class GearmanServer {
       outputHardLimit: Math.max(256 * 1024 * 1024, opts.maxPayload * 4),
       onClose: (c) => connections.delete(c),
     };
-    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server = createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server.maxConnections = opts.maxConnections;
     this.server.on('drop', (d) => opts.log.warn({ remote: d?.remoteAddress },
       `connection refused: --max-connections ${opts.maxConnections} reached`));
@@ -110,8 +111,10 @@ export class GearmanServer {
     for (const c of this.connections) c.socket.destroy();
   }
 
-  private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.ctx, this.nextId++);
+  private accept(accepted: Socket): void {
+    let conn: Connection | null = null;
+    const socket = withSharedReadBuffer(this.server, accepted, true, (chunk) => conn?.receive(chunk));
+    conn = new Connection(socket, this.ctx, this.nextId++);
     this.connections.add(conn);
     if (this.throttled) conn.throttleForStore(true);
   }
