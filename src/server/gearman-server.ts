@@ -1,5 +1,4 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { withSharedReadBuffer } from './shared-read-buffer.js';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
@@ -9,6 +8,7 @@ import { answerAdmin, type AdminContext } from './admin.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { DurableAcks } from './durable-acks.js';
 import { FlushScheduler } from './flush.js';
+import { withSharedReadBuffer } from './shared-read-buffer.js';
 import type { Journal } from '../store/journal.js';
 
 export interface GearmanServerOptions {
