@@ -15,6 +15,21 @@ interface ScheduleJson extends ScheduleDef {
   lastJob: string | null;
   lastError: string | null;
   nextRuns: string[];
+  /** The last ticks, newest first: the job each submitted and its state now, or why none was. */
+  recentRuns: { at: string; handle: string | null; state: string | null; error: string | null }[];
+}
+
+const OUTCOME_COLOUR: Record<string, Parameters<typeof paint>[0]> = {
+  completed: 'green', failed: 'red', cancelled: 'yellow', abandoned: 'red',
+};
+
+/** "3 min ago · completed" for the newest run, coloured by how it went. */
+function lastRunText(s: ScheduleJson): string {
+  const run = s.recentRuns?.[0];
+  if (run === undefined) return s.lastRunAt === null ? '-' : relative(s.lastRunAt);
+  const outcome = run.error ?? run.state ?? '';
+  const colour = run.error !== null ? 'red' : OUTCOME_COLOUR[outcome];
+  return `${relative(run.at)} · ${colour === undefined ? outcome : paint(colour, outcome)}`;
 }
 
 const schedulePath = (name: string) => `/api/v1/schedules/${encodeURIComponent(name)}`;
@@ -42,7 +57,7 @@ async function list(ctx: ClientContext): Promise<void> {
       s.enabled ? paint('green', 'active') : paint('yellow', 'paused'),
       next === null ? '-' : localTime(next),
       next === null ? '-' : utcTime(next),
-      s.lastRunAt === null ? '-' : relative(s.lastRunAt),
+      lastRunText(s),
       s.source,
     ];
   });

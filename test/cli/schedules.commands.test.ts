@@ -61,6 +61,24 @@ describe('gearhq schedules', () => {
     assert.ok(!json.schedules.some((x: { name: string }) => x.name === 'hourly'));
   });
 
+  it('list shows the last run with how its job stands', async () => {
+    const s = setup();
+    const r = await s.run(['schedules', 'add', '--name', 'every-second', '--cron', '* * * * * *', '--function', 'nobody-works-this']);
+    assert.equal(r.status, 0, r.stderr);
+    try {
+      const deadline = Date.now() + 10_000;
+      let row = '';
+      while (!/· queued/.test(row)) {
+        assert.ok(Date.now() < deadline, `no run shown: ${row}`);
+        await new Promise((res) => setTimeout(res, 200));
+        row = (await s.run(['schedules', 'list'])).stdout.split('\n').find((l) => l.startsWith('every-second')) ?? '';
+      }
+      assert.match(row, / {2}(now|\d+\S* ago) · queued +api$/, 'a tick\'s job waits: nobody works that function');
+    } finally {
+      await s.run(['schedules', 'rm', 'every-second']);
+    }
+  });
+
   it('passes on the server\'s refusals and checks its own options', async () => {
     const s = setup();
     await s.run(['schedules', 'add', '--name', 'dup', '--cron', '0 0 * * *', '--function', 'f']);
