@@ -71,8 +71,8 @@ export class LiveEvents {
   private unsubscribe: (() => void)[] = [];
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private activityTimer: ReturnType<typeof setInterval> | null = null;
-  /** Events per function (as people read it; '' = not about one function) since the last summary. */
-  private activity = new Map<string, number>();
+  /** Per function (as people read it; '' = not about one function) since the last summary. */
+  private activity = new Map<string, { events: number; submitted: number }>();
   private nextId = 1;
   private readonly counts = { sent: 0, overflows: 0, subscribedTotal: 0 };
 
@@ -168,11 +168,11 @@ export class LiveEvents {
     if (this.activity.size === 0) return;
     const counts = this.activity;
     this.activity = new Map();
-    const functions: Record<string, number> = {};
+    const functions: Record<string, { events: number; submitted: number }> = {};
     let other = 0;
-    for (const [fn, n] of counts) {
-      if (fn === '') other += n;
-      else functions[fn] = n;
+    for (const [fn, c] of counts) {
+      if (fn === '') other += c.events;
+      else functions[fn] = c;
     }
     this.publish('activity', null, () => ({ type: 'activity', at: iso(this.engine.clock.now()), functions, other }));
   }
@@ -193,9 +193,12 @@ export class LiveEvents {
    * someone wants the event, and once for all of them.
    */
   private publish(type: string, fn: string | null, data: () => object): void {
-    if (type !== 'activity' && !type.startsWith('operation.')) {
+    if (type.startsWith('job.') || type.startsWith('worker.')) {
       const key = fn ?? '';
-      this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
+      let c = this.activity.get(key);
+      if (c === undefined) this.activity.set(key, (c = { events: 0, submitted: 0 }));
+      c.events++;
+      if (type === 'job.submitted') c.submitted++;
     }
     let text: string | null = null;
     for (const sub of this.subscribers) {

@@ -144,9 +144,13 @@ test('events: `activity` sums up, once per period, which functions had events �
   for (let i = 0; i < 3; i++) assert.equal((await s.post('/api/v1/jobs', { function: 'mail', payload: `m${i}` })).status, 201);
   assert.equal((await s.post('/api/v1/jobs', { function: 'pdf', payload: 'p' })).status, 201);
   await activity.until(() => {
-    const seen: Record<string, number> = {};
-    for (const e of activity.events) for (const [fn, n] of Object.entries(e.data.functions as Record<string, number>)) seen[fn] = (seen[fn] ?? 0) + n;
-    return seen.mail === 3 && seen.pdf === 1;
+    const seen: Record<string, { events: number; submitted: number }> = {};
+    for (const e of activity.events) {
+      for (const [fn, c] of Object.entries(e.data.functions as Record<string, { events: number; submitted: number }>)) {
+        seen[fn] = { events: (seen[fn]?.events ?? 0) + c.events, submitted: (seen[fn]?.submitted ?? 0) + c.submitted };
+      }
+    }
+    return seen.mail?.events === 3 && seen.mail.submitted === 3 && seen.pdf?.events === 1 && seen.pdf.submitted === 1;
   }, 'activity for mail ×3 and pdf ×1');
   assert.ok(activity.events.every((e) => e.event === 'activity' && e.data.type === 'activity'), 'nothing but summaries');
   const count = activity.events.length;

@@ -15,10 +15,10 @@ import { useLiveReload } from '../live';
 import './jobs.css';
 
 /**
- * The changes of an existing job (a retry from elsewhere is job.requeued). Not job.submitted: on a
- * busy server it is the most frequent event and never about a job that already has a page.
+ * The page refetches its job when the job's function had activity (the server's once-a-second
+ * summary): following every job event instead would send a busy server's whole traffic to the tab.
  */
-const FOLLOWED = ['job.due', 'job.started', 'job.completed', 'job.failed', 'job.retrying', 'job.rescheduled', 'job.cancelled', 'job.abandoned', 'job.requeued'];
+const FOLLOWED = ['activity'];
 
 /** While a job runs its progress changes without an event; this is how often the page looks. */
 const RUNNING_POLL_MS = 2000;
@@ -27,7 +27,8 @@ export function JobPage(props: { handle: string; canAct: boolean }) {
   const { handle } = props;
   const job = useApi<JobView>(jobApiPath(handle));
   const running = job.data?.state === 'running';
-  useLiveReload(FOLLOWED, job.reload, 250, (e) => e.data?.handle === handle);
+  const fn = job.data?.function;
+  useLiveReload(FOLLOWED, job.reload, 1000, (e) => fn !== undefined && fn in (e.data?.functions ?? {}));
   useIntervalWhile(running, RUNNING_POLL_MS, job.reload);
 
   if (job.error instanceof ApiFailure && job.error.status === 404) {

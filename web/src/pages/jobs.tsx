@@ -23,12 +23,11 @@ export function JobsPage(props: { canAct: boolean }) {
   const { filter, cursor, limit } = useMemo(() => pageFromQuery(route.query), [route.query.toString()]);
   const search = useJobSearch(filter, cursor, limit);
   const trail = usePageTrail(JSON.stringify([filter, limit]), cursor);
-  const visible = useMemo(() => new Set(search.rows.map((r) => r.handle)), [search.rows]);
 
   return (
     <section>
       <PageHeader title="Jobs">
-        {cursor === null ? <LiveFollow filter={filter} visible={visible} reload={search.reload} /> : <span class="muted">older page: not live</span>}
+        {cursor === null ? <LiveFollow filter={filter} reload={search.reload} /> : <span class="muted">older page: not live</span>}
       </PageHeader>
       <JobFilters filter={filter} limit={limit} />
       {props.canAct ? <BulkActions filter={filter} onFinished={search.reload} /> : null}
@@ -78,27 +77,34 @@ function usePageTrail(filterKey: string, cursor: string | null) {
 /**
  * Live updates on the first page only (older pages are history and do not move).
  *
- * The first page of a keyset listing is one cheap indexed query, so it is simply fetched again —
- * at most once a second however busy the server — when an event could change it: a new job, or a
- * state change of a job shown or now matching the state filter. New rows appear at the top on
- * their own; that is what an operator watching the page wants, and the throttle keeps a busy
- * server from making the list unreadable. A text search is different: each fetch scans a window of
- * payloads, so it is not repeated per event; it shows "N new — refresh" and waits for a click.
+ * The page follows the server's once-a-second `activity` summary (events per function), not every
+ * job event: a busy server makes tens of thousands of those a second, which an open tab would
+ * otherwise receive and the server serialise. The first page of a keyset listing is one cheap
+ * indexed query, so it is simply fetched again when its function (or, without a function filter,
+ * any function) had activity — at most once a second, so new rows appear at the top on their own
+ * and state changes show. A text search is different: each fetch scans a window of payloads, so
+ * it is not repeated on its own; it shows how many jobs were submitted since ("N new — refresh",
+ * some may not match the text) and waits for a click.
  */
-function LiveFollow(props: { filter: JobFilter; visible: Set<string>; reload: () => void }) {
+interface ActivityCounts {
+  events: number;
+  submitted: number;
+}
+
+function LiveFollow(props: { filter: JobFilter; reload: () => void }) {
   const f = props.filter;
   const [pending, setPending] = useState(0);
   const text = f.q !== undefined;
-  const relevant = (e: LiveEvent): boolean => {
-    const d = e.data ?? {};
-    if (f.function && d.function !== f.function) return false;
-    if (props.visible.has(d.handle)) return true;
-    if (f.state) return d.state === f.state || e.type === `job.${f.state}`;
-    return e.type === 'job.submitted';
+  const counts = (e: LiveEvent): ActivityCounts[] => {
+    const fns = (e.data?.functions ?? {}) as Record<string, ActivityCounts>;
+    if (f.function) return fns[f.function] ? [fns[f.function]!] : [];
+    return Object.values(fns);
   };
-  useLiveReload(['job'], props.reload, 1000, (e) => !text && relevant(e));
-  useLiveEvents(['job'], (e) => {
-    if (text && e.type === 'job.submitted' && relevant(e)) setPending((n) => n + 1);
+  useLiveReload(['activity'], props.reload, 1000, (e) => !text && counts(e).length > 0);
+  useLiveEvents(['activity'], (e) => {
+    if (!text) return;
+    const submitted = counts(e).reduce((n, c) => n + c.submitted, 0);
+    if (submitted > 0) setPending((n) => n + submitted);
   });
   if (text && pending > 0) {
     return (
