@@ -347,9 +347,11 @@ export class StatsEngine implements StatsSource {
   /**
    * How fast a function (its wire name) is served now: jobs finished (completed or failed) per
    * second over the last minute, whatever window a snapshot asks for — the basis of the drain and
-   * job-start forecasts. No rate when the queue is not being served: the function is paused, it
-   * has no workers (at once, even if jobs finished moments ago — nobody is left to serve the
-   * queue), or nothing finished in the last minute. O(slots of a minute).
+   * job-start forecasts. The time divided by starts at the first 10-second slot of that minute in
+   * which jobs finished (`seconds`), so a function that was idle and is now busy is not read as
+   * slow. No rate when the queue is not being served: the function is paused, it has no workers
+   * (at once, even if jobs finished moments ago — nobody is left to serve the queue), or nothing
+   * finished in the last minute. O(slots of a minute).
    */
   serviceRate(fn: string): ServiceRate {
     const now = this.clock.now();
@@ -360,12 +362,22 @@ export class StatsEngine implements StatsSource {
   }
 
   private rateOf(fq: FunctionQueue | undefined, fs: FunctionSlots | undefined, epoch: number, now: number): ServiceRate {
-    const seconds = Math.max(1, (now - this.windowStart('1m', now)) / 1000);
+    let finished = 0;
+    let firstBusy: number | null = null;
+    if (fs !== undefined) {
+      for (let e = epoch - WINDOW_MS['1m'] / SLOT_MS + 1; e <= epoch; e++) {
+        const slot = fs.slotAt(e);
+        const n = slot === undefined ? 0 : slot.completed + slot.failed;
+        if (n === 0) continue;
+        finished += n;
+        firstBusy ??= e * SLOT_MS;
+      }
+    }
+    const from = Math.max(this.windowStart('1m', now), firstBusy ?? 0);
+    const seconds = Math.max(1, (now - from) / 1000);
     const base = { workers: fq?.workers.length ?? 0, running: fq?.running ?? 0, seconds };
     if (fq?.paused === true) return { ...base, perSecond: null, reason: 'paused' };
     if (base.workers === 0) return { ...base, perSecond: null, reason: 'no-workers' };
-    const recent = fs === undefined ? null : this.sumWindow(fs, '1m', epoch);
-    const finished = recent === null ? 0 : recent.completed + recent.failed;
     if (finished === 0) return { ...base, perSecond: null, reason: 'no-recent-finishes' };
     return { ...base, perSecond: finished / seconds, reason: null };
   }

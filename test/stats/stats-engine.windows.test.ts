@@ -188,3 +188,23 @@ test('stats engine: roll-ups give one row per function per ended minute, with th
   t.submit(null, 'a', { background: true });
   assert.equal(t.row('1m', 'a').submitted, 0, 'stopped: no longer counting');
 });
+
+test('service rate: a function busy after an idle spell is measured over the time it has been busy', () => {
+  const t = setup();
+  const w = t.worker(['burst']);
+  t.submit(null, 'burst', { background: true });
+  t.drain(w);
+  t.clock.advance(120_000); // two quiet minutes: nothing finished in the last one
+  t.submit(null, 'burst', { background: true });
+  assert.equal(t.stats.serviceRate('burst').reason, 'no-recent-finishes');
+  // Now 10 jobs a second for 5 seconds.
+  for (let s = 0; s < 5; s++) {
+    for (let i = 0; i < 10; i++) t.submit(null, 'burst', { background: true });
+    t.drain(w);
+    t.clock.advance(1000);
+  }
+  const rate = t.stats.serviceRate('burst');
+  // 51 finished since the start of their 10-second slot (at most 10 s ago): not 51 over a minute.
+  assert.ok(rate.perSecond !== null && rate.perSecond >= 5, `rate ${rate.perSecond}/s over ${rate.seconds} s`);
+  assert.ok(rate.seconds <= 10, `measured over ${rate.seconds} s`);
+});
