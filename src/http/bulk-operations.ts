@@ -4,11 +4,11 @@
  *
  * An operation covers the jobs that existed when it started (ids below the handle counter then),
  * walked newest first through the same keyset listing GET /api/v1/jobs uses, in pages. It first
- * counts the matches (so a client can show a progress bar), then walks them again and applies the
- * single-job rule of POST /api/v1/jobs/{handle}/cancel or /retry to each. A job whose state
- * changed in between is skipped with the reason the single route would give as a 409. Between
- * pages it yields to the event loop, so Gearman traffic keeps flowing while a large operation
- * runs; the cost is two indexed walks of the matching rows.
+ * counts the matches (so a client can show a progress bar: from the store's indexes, or for a
+ * text filter by a walk, since text is a scan), then walks them and applies the single-job rule
+ * of POST /api/v1/jobs/{handle}/cancel or /retry to each. A job whose state changed in between is
+ * skipped with the reason the single route would give as a 409. Between pages it yields to the
+ * event loop, so Gearman traffic keeps flowing while a large operation runs.
  *
  * Without a `state` in the filter, cancel walks the jobs that can still be cancelled (running,
  * queued, scheduled) and retry those that did not complete through no choice of anyone's
@@ -150,7 +150,10 @@ export class BulkOperations {
       await this.src.journal?.commitAndWait(false);
       let total = 0;
       for (const state of states) {
-        if (!(await this.walk(op, { ...query, state }, below, (page) => { total += page.length; }))) return this.end(op, 'stopped');
+        const { text, ...indexed } = { ...query, state };
+        // Without text the store counts from its indexes; a text filter is a scan, so walk it.
+        if (text === undefined) total += await this.src.store.countJobs({ ...indexed, cursor: below });
+        else if (!(await this.walk(op, { ...indexed, text }, below, (page) => { total += page.length; }))) return this.end(op, 'stopped');
       }
       op.total = total;
       this.emit(op, 'operation.progress');

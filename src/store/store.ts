@@ -178,6 +178,9 @@ export interface JobFilter {
   minId?: number;
 }
 
+/** What countJobs takes: a listing's filters without paging or text (a text count is a scan). */
+export type JobCountFilter = Omit<JobFilter, 'limit' | 'text' | 'minId'>;
+
 export interface JobPage {
   /** Newest first. */
   jobs: JobRecord[];
@@ -198,6 +201,8 @@ export interface StoreQueries {
   /** Jobs with this unique, newest first. */
   findByUnique(unique: string, limit: number): Promise<JobRecord[]>;
   listJobs(filter: JobFilter): Promise<JobPage>;
+  /** How many jobs listJobs would walk through for these filters (below `cursor`, if given), from indexes. */
+  countJobs(filter: JobCountFilter): Promise<number>;
   jobEvents(id: number): Promise<JobEventRecord[]>;
   /** Deletes at most `limit` finished jobs that the rules no longer keep; returns how many. */
   prune(rules: RetentionRules, now: number, limit: number): Promise<number>;

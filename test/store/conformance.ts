@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { jobClaims } from '../../src/store/claims.js';
+import { encodeCursor } from '../../src/store/job-filter.js';
 import type {
   CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, RollupRecord, Store,
   StoredJob, StoredState,
@@ -437,6 +438,10 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       const page = await store.listJobs({ ...filter, limit: 100 });
       assert.deepEqual(ids(page.jobs), want, JSON.stringify(filter));
       assert.equal(page.nextCursor, null);
+      assert.equal(await store.countJobs(filter), want.length, `countJobs ${JSON.stringify(filter)}`);
+      const cursor = encodeCursor(21);
+      assert.equal(await store.countJobs({ ...filter, cursor }), want.filter((id) => id < 21).length,
+        `countJobs below a cursor ${JSON.stringify(filter)}`);
     }
     const one = (await store.listJobs({ fn: 'a', state: 'completed', limit: 1 })).jobs[0]!;
     assert.deepEqual(one, await store.findJob(one.handle), 'listed records are whole records');

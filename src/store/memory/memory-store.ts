@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor, handleId, isFinished, retentionPlan } from '../job-filter.js';
 import type {
-  CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+  CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
 import type { RollupFilter, RollupRecord } from '../store.js';
 
@@ -143,16 +143,18 @@ export class MemoryStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    return this.newestFirst((r) =>
-      (filter.fn === undefined || r.fn === filter.fn) &&
-      (filter.state === undefined || r.state === filter.state) &&
-      (filter.unique === undefined || r.unique === filter.unique) &&
-      (filter.since === undefined || r.submittedAt >= filter.since) &&
-      (filter.until === undefined || r.submittedAt < filter.until) &&
+    return this.newestFirst((r) => matchesFilter(r, filter) &&
       (filter.minId === undefined || r.id >= filter.minId) &&
       (filter.text === undefined || r.payload.includes(filter.text) || (r.result?.includes(filter.text) ?? false) ||
         (r.error?.includes(filter.text) ?? false)),
     filter.limit, decodeCursor(filter.cursor));
+  }
+
+  async countJobs(filter: JobCountFilter): Promise<number> {
+    const below = decodeCursor(filter.cursor);
+    let n = 0;
+    for (const r of this.jobs.values()) if ((below === null || r.id < below) && matchesFilter(r, filter)) n++;
+    return n;
   }
 
   async jobEvents(id: number): Promise<JobEventRecord[]> {
@@ -220,4 +222,13 @@ export class MemoryStore implements Store {
     }
     return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
   }
+}
+
+/** The filters listJobs and countJobs share. */
+function matchesFilter(r: JobRecord, filter: JobCountFilter): boolean {
+  return (filter.fn === undefined || r.fn === filter.fn) &&
+    (filter.state === undefined || r.state === filter.state) &&
+    (filter.unique === undefined || r.unique === filter.unique) &&
+    (filter.since === undefined || r.submittedAt >= filter.since) &&
+    (filter.until === undefined || r.submittedAt < filter.until);
 }

@@ -20,13 +20,13 @@ import pg from 'pg';
 import type { ClaimCapabilities, JobClaims } from '../claims.js';
 import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
 import type {
-  CommitBatch, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+  CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
 import { UniqueConflictError } from '../unique-conflict.js';
 import { planBatch, type BatchPlan } from './batch-plan.js';
 import { migrate } from './migrations.js';
 import {
-  ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, listJobsQuery,
+  ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, countJobsQuery, listJobsQuery,
   LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
   STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
@@ -149,30 +149,18 @@ export class PostgresStore implements Store, JobClaims {
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    const given: Record<(typeof LIST_FILTERS)[number]['key'], unknown> = {
-      fn: filter.fn === undefined ? undefined : pgText(filter.fn),
-      state: filter.state === undefined ? undefined : STATE_CODE.get(filter.state),
-      unique: filter.unique === undefined || filter.unique === '' ? undefined : pgText(filter.unique),
-      noUnique: filter.unique === '' ? '' : undefined,
-      since: filter.since,
-      until: filter.until,
-      below: decodeCursor(filter.cursor) ?? undefined,
-      minId: filter.minId,
-      text: filter.text,
-    };
-    let mask = 0;
-    const values: unknown[] = [];
-    LIST_FILTERS.forEach((f, i) => {
-      if (given[f.key] !== undefined) {
-        mask |= 1 << i;
-        values.push(given[f.key]);
-      }
-    });
+    const { mask, values } = filterValues(filter);
     values.push(filter.limit + 1);
     const { rows } = await this.db().query<JobRow>({ ...listJobsQuery(mask), values });
     const more = rows.length > filter.limit;
     const jobs = rows.slice(0, filter.limit).map(toRecord);
     return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+  }
+
+  async countJobs(filter: JobCountFilter): Promise<number> {
+    const { mask, values } = filterValues(filter);
+    const { rows } = await this.db().query<{ n: string }>({ ...countJobsQuery(mask), values });
+    return Number(rows[0]!.n);
   }
 
   async jobEvents(id: number): Promise<JobEventRecord[]> {
@@ -354,4 +342,28 @@ function redactedUrl(url: string): string {
   } catch {
     return '(the --database-url given)';
   }
+}
+
+/** Which LIST_FILTERS a filter uses (as bits) and their values, in order. */
+function filterValues(filter: JobCountFilter & Partial<Pick<JobFilter, 'minId' | 'text'>>): { mask: number; values: unknown[] } {
+  const given: Record<(typeof LIST_FILTERS)[number]['key'], unknown> = {
+    fn: filter.fn === undefined ? undefined : pgText(filter.fn),
+    state: filter.state === undefined ? undefined : STATE_CODE.get(filter.state),
+    unique: filter.unique === undefined || filter.unique === '' ? undefined : pgText(filter.unique),
+    noUnique: filter.unique === '' ? '' : undefined,
+    since: filter.since,
+    until: filter.until,
+    below: decodeCursor(filter.cursor) ?? undefined,
+    minId: filter.minId,
+    text: filter.text,
+  };
+  let mask = 0;
+  const values: unknown[] = [];
+  LIST_FILTERS.forEach((f, i) => {
+    if (given[f.key] !== undefined) {
+      mask |= 1 << i;
+      values.push(given[f.key]);
+    }
+  });
+  return { mask, values };
 }

@@ -59,20 +59,37 @@ export const LIST_FILTERS = [
 ] as const;
 
 const listCache = new Map<number, Named>();
+const countCache = new Map<number, Named>();
+
+function whereOf(mask: number): string[] {
+  const where: string[] = [];
+  LIST_FILTERS.forEach((f, i) => {
+    if ((mask & (1 << i)) === 0) return;
+    const n = where.length + 1;
+    where.push(f.sql.includes('$N') ? f.sql.replaceAll('$N', `$${n}`) : `${f.sql}${n}`);
+  });
+  return where;
+}
 
 /** The listing statement for a set of filters (bit i = LIST_FILTERS[i]); the limit comes last. */
 export function listJobsQuery(mask: number): Named {
   let named = listCache.get(mask);
   if (named === undefined) {
-    const where: string[] = [];
-    LIST_FILTERS.forEach((f, i) => {
-      if ((mask & (1 << i)) === 0) return;
-      const n = where.length + 1;
-      where.push(f.sql.includes('$N') ? f.sql.replaceAll('$N', `$${n}`) : `${f.sql}${n}`);
-    });
+    const where = whereOf(mask);
     named = q(`jobs_list_${mask}`, `SELECT ${JOB_COLUMNS} FROM jobs
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${where.length + 1}`);
     listCache.set(mask, named);
+  }
+  return named;
+}
+
+/** How many jobs match a set of filters (the same bits as listJobsQuery, without the limit). */
+export function countJobsQuery(mask: number): Named {
+  let named = countCache.get(mask);
+  if (named === undefined) {
+    const where = whereOf(mask);
+    named = q(`jobs_count_${mask}`, `SELECT count(*)::int8 AS n FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`);
+    countCache.set(mask, named);
   }
   return named;
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCursor, encodeCursor, handleId } from '../job-filter.js';
 import {
-  JOB_STATES, type CommitBatch, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
+  JOB_STATES, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type Store, type StoredJob, type StoredState,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
@@ -138,20 +138,7 @@ export class SqliteStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.fn !== undefined) { where.push('fn = ?'); params.push(filter.fn); }
-    if (filter.state !== undefined) { where.push('state = ?'); params.push(STATE_CODE.get(filter.state)); }
-    if (filter.unique !== undefined) {
-      // The unique index is partial (uniq <> ''): SQLite uses it only when the query says so too;
-      // \`uniq = ?\` alone scans the whole table.
-      where.push(filter.unique === '' ? "uniq = ''" : "uniq = ? AND uniq <> ''");
-      if (filter.unique !== '') params.push(filter.unique);
-    }
-    if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }
-    if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
-    const below = decodeCursor(filter.cursor);
-    if (below !== null) { where.push('id < ?'); params.push(below); }
+    const { where, params } = whereOf(filter);
     if (filter.minId !== undefined) { where.push('id >= ?'); params.push(filter.minId); }
     if (filter.text !== undefined) {
       where.push('(instr(payload, ?) > 0 OR instr(result, ?) > 0 OR instr(error, ?) > 0)');
@@ -162,6 +149,12 @@ export class SqliteStore implements Store {
     const more = rows.length > filter.limit;
     const jobs = rows.slice(0, filter.limit).map(toRecord);
     return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+  }
+
+  async countJobs(filter: JobCountFilter): Promise<number> {
+    const { where, params } = whereOf(filter);
+    const sql = `SELECT count(*) FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return this.db!.prepare(sql).pluck().get(...params) as number;
   }
 
   async jobEvents(id: number): Promise<JobEventRecord[]> {
@@ -220,4 +213,23 @@ function toRecord(r: JobRow): JobRecord {
     numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
     error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
   };
+}
+
+/** The WHERE terms listJobs and countJobs share (function, state, unique, time range, cursor). */
+function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.fn !== undefined) { where.push('fn = ?'); params.push(filter.fn); }
+  if (filter.state !== undefined) { where.push('state = ?'); params.push(STATE_CODE.get(filter.state)); }
+  if (filter.unique !== undefined) {
+    // The unique index is partial (uniq <> ''): SQLite uses it only when the query says so too;
+    // `uniq = ?` alone scans the whole table.
+    where.push(filter.unique === '' ? "uniq = ''" : "uniq = ? AND uniq <> ''");
+    if (filter.unique !== '') params.push(filter.unique);
+  }
+  if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }
+  if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
+  const below = decodeCursor(filter.cursor);
+  if (below !== null) { where.push('id < ?'); params.push(below); }
+  return { where, params };
 }
