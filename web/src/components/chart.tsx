@@ -1,14 +1,17 @@
 /**
- * A uPlot time-series chart that fits its container's width and follows the colour scheme.
- * `x` is seconds since the epoch; each series is one line.
+ * A uPlot time-series chart that fits its container's width and follows the colour scheme (it is
+ * rebuilt when the system switches between light and dark). `x` is seconds since the epoch; each
+ * series is one line.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { resolveColor, useColorScheme } from '../color-scheme';
 
 export interface Series {
   label: string;
   values: (number | null)[];
+  /** A colour, or a CSS custom property's name (`--c1`), read in the current scheme. */
   color: string;
   /** Formats values on the axis and in the legend. */
   fmt?: (v: number) => string;
@@ -24,12 +27,13 @@ export function Chart(props: { title: string; x: number[]; series: Series[]; hei
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = `${props.series.map((s) => s.label).join('|')}`;
+  const scheme = useColorScheme();
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const fg = getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#888';
-    const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim() || 'rgba(128,128,128,.2)';
+    const fg = resolveColor('--muted');
+    const grid = resolveColor('--grid', 'rgba(128,128,128,.2)');
     const fmt = props.series[0]?.fmt;
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
@@ -43,7 +47,7 @@ export function Chart(props: { title: string; x: number[]; series: Series[]; hei
       ],
       series: [
         {},
-        ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, points: { show: false }, value: s.fmt ? (_u: uPlot, v: number | null) => (v === null ? '–' : s.fmt!(v)) : undefined })),
+        ...props.series.map((s) => ({ label: s.label, stroke: resolveColor(s.color), width: 1.5, points: { show: false }, value: s.fmt ? (_u: uPlot, v: number | null) => (v === null ? '–' : s.fmt!(v)) : undefined })),
       ],
     };
     const u = new uPlot(opts, [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -55,7 +59,7 @@ export function Chart(props: { title: string; x: number[]; series: Series[]; hei
       u.destroy();
       plot.current = null;
     };
-  }, [shape, props.height]);
+  }, [shape, props.height, scheme]);
 
   useEffect(() => {
     plot.current?.setData([props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData);

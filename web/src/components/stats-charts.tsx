@@ -22,10 +22,6 @@ const WRITTEN_AFTER_MS = 90_000;
 const SAMPLES_KEPT_S = 15 * 60;
 const MIN_SPAN_S = 5 * 60;
 
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
 /** Points for `fn` (null = all functions) over the last `rangeMs`: roll-ups, then live samples. */
 export function useStatsSeries(fn: string | null, rangeMs: number): { points: StatsPoint[]; error: Error | null } {
   const [rows, setRows] = useState<Rollup[]>([]);
@@ -113,7 +109,7 @@ export function StatsCharts(props: { points: StatsPoint[]; rangeMs: number; late
   const lead = shown.length > 0 && shown[0]!.t === start ? 0 : 1;
   const x = [...(lead ? [start] : []), ...shown.map((p) => p.t)];
   const col = (k: keyof StatsPoint) => [...(lead ? [null] : []), ...shown.map((p) => p[k] as number | null)];
-  const c = (n: number) => cssVar(`--c${n}`, ['#2f6fde', '#1d8a4e', '#c53030', '#b7791f', '#7c4dce'][n - 1]!);
+  const c = (n: number) => `--c${n}`;
   const prefix = props.testIdPrefix ?? 'chart';
   const charts = [
     <Chart key="throughput" title="Throughput (jobs per second)" testId={`${prefix}-throughput`} x={x} series={[
