@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../api';
+import { setQuery } from '../router';
 
 export function PageHeader(props: { title: ComponentChildren; children?: ComponentChildren }) {
   return (
@@ -73,5 +74,16 @@ export function ActionButton(props: { label: string; run: () => Promise<unknown>
       {asking ? <button class="link" onClick={() => setAsking(false)}>keep</button> : null}
       {error ? <span class="action-error" role="alert">{error}</span> : null}
     </span>
+  );
+}
+
+/** A filter box whose text lives in the URL's `q` (so a filtered view is a shareable link). */
+export function QueryFilter(props: { value: string; placeholder: string; testId: string }) {
+  return (
+    <label>
+      Filter
+      <input type="search" placeholder={props.placeholder} value={props.value} data-testid={props.testId}
+        onInput={(e) => setQuery({ q: (e.target as HTMLInputElement).value })} />
+    </label>
   );
 }

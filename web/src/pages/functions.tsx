@@ -6,11 +6,11 @@
  * slowly in case the stream is down.
  */
 import { useApi } from '../api';
-import { ErrorBox, Loading, PageHeader } from '../components/bits';
+import { ErrorBox, Loading, PageHeader, QueryFilter } from '../components/bits';
 import { Table, type Column } from '../components/table';
 import { fmtCount, fmtDuration, fmtPercent, fmtRate } from '../format';
 import { useLiveReload } from '../live';
-import { setQuery, useRoute } from '../router';
+import { useRoute } from '../router';
 import { isStatsWindow, queuedTotal, type FunctionStats, type FunctionView, type StatsSnapshot } from '../stats-data';
 import { WindowPicker } from '../components/stats-pickers';
 import './stats-pages.css';
@@ -105,11 +105,7 @@ export function FunctionsPage() {
         <span class="muted">{all ? `${all.length} function${all.length === 1 ? '' : 's'}` : ''}</span>
       </PageHeader>
       <div class="filters">
-        <label>
-          Filter
-          <input type="search" placeholder="function name" value={filter} data-testid="function-filter"
-            onInput={(e) => setQuery({ q: (e.target as HTMLInputElement).value })} />
-        </label>
+        <QueryFilter value={filter} placeholder="function name" testId="function-filter" />
         <WindowPicker value={win} />
       </div>
       <ErrorBox error={fns.error ?? stats.error} />

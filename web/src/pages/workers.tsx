@@ -5,11 +5,11 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBox, Loading, PageHeader, StateBadge } from '../components/bits';
+import { ErrorBox, Loading, PageHeader, QueryFilter, StateBadge } from '../components/bits';
 import { Table, type Column } from '../components/table';
 import { fmtAgo, fmtDuration, fmtTime } from '../format';
 import { useLiveReload } from '../live';
-import { setQuery, useRoute } from '../router';
+import { useRoute } from '../router';
 import './stats-pages.css';
 
 /** One connection as GET /api/v1/workers gives it. */
@@ -102,11 +102,7 @@ export function WorkersPage() {
         <span class="muted" data-testid="workers-summary">{workers ? `${workers.length} connected, ${busy} busy` : ''}</span>
       </PageHeader>
       <div class="filters">
-        <label>
-          Filter
-          <input type="search" placeholder="client id, address, function, handle" value={filter} data-testid="worker-filter"
-            onInput={(e) => setQuery({ q: (e.target as HTMLInputElement).value })} />
-        </label>
+        <QueryFilter value={filter} placeholder="client id, address, function, handle" testId="worker-filter" />
       </div>
       <ErrorBox error={error} />
       {workers === null ? (error ? null : <Loading />) : (
