@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig, VerboseLevel } from './config.js';
 import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import { persistAlertHistory } from './alerts/alert-history.js';
 import { AlertNotifier } from './alerts/notifiers.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
@@ -158,6 +159,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     clock: engine.clock, log, notifier: new AlertNotifier(log),
   }) : null;
   alerts?.restoreRules(config.alertRules, settings);
+  const unpersistAlertHistory = alerts !== null ? persistAlertHistory(alerts, store, log) : null;
   alerts?.start();
   const scheduler = new Scheduler(engine, journal, log);
   scheduler.start(schedules, await store.lastFirings());
@@ -192,6 +194,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   const closeDown = async (): Promise<void> => {
     await http?.close();
     alerts?.stop();
+    unpersistAlertHistory?.();
     await rollups?.stop();
     stats?.stop();
     scheduler.stop();

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../engine/clock.js';
 import type { FunctionStats, StatsSnapshot, StatsSource, StatsWindow } from '../stats/stats-types.js';
+import { HISTORY_KEY_PREFIX, parseStoredHistory } from './alert-history.js';
 import { compare, parseAlertRule, type AlertRule } from './alert-rule.js';
 import type { AlertNotifier, AlertState, AlertTransition } from './notifiers.js';
 
@@ -76,7 +77,9 @@ export class AlertEvaluator {
 
   /**
    * At start: the config file's rules, then rules stored through the API (`alert-rule:<name>`
-   * settings) whose names the config file does not use.
+   * settings) whose names the config file does not use, then each rule's stored history
+   * (`alert-history:<name>`, see alert-history.ts). Alerts themselves start inactive and are
+   * evaluated afresh.
    */
   restoreRules(configRules: readonly AlertRule[], settings: Record<string, string>): void {
     for (const rule of configRules) this.setRule(rule, 'config');
@@ -89,6 +92,14 @@ export class AlertEvaluator {
       } catch (e) {
         this.options.log.warn({ key, err: e }, 'ignoring a stored alert rule that no longer parses');
       }
+    }
+    for (const [key, value] of Object.entries(settings)) {
+      if (!key.startsWith(HISTORY_KEY_PREFIX)) continue;
+      const alert = this.alerts.get(key.slice(HISTORY_KEY_PREFIX.length));
+      if (alert === undefined) continue;
+      const history = parseStoredHistory(alert.rule.name, value);
+      if (history === null) this.options.log.warn({ key }, 'ignoring a stored alert history that does not parse');
+      else alert.history = history.slice(-this.historyLimit);
     }
   }
 
