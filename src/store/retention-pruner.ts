@@ -1,11 +1,15 @@
 /**
- * Deletes finished jobs the retention rules no longer keep, and minute roll-ups past their age,
- * a small chunk at a time so the server never stalls: each pass deletes up to `chunk` rows, yields
+ * Deletes finished jobs the retention rules no longer keep, minute roll-ups past their age, and
+ * cron firings beyond each schedule's newest FIRINGS_KEPT (a schedule firing every second would
+ * otherwise add 86,400 rows a day for ever), a small chunk at a time so the server never stalls: each pass deletes up to `chunk` rows, yields
  * to the event loop, and goes on while there is more, then sleeps until the next interval.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import type { RetentionRules, Store } from './store.js';
+
+/** Cron firings kept per schedule: the scheduler reads the newest; the rest is recent history. */
+export const FIRINGS_KEPT = 100;
 
 export interface PrunerOptions {
   rules: RetentionRules;
@@ -22,6 +26,7 @@ export class RetentionPruner {
   private stopped = true;
   private deleted = 0;
   private rollupsDeleted = 0;
+  private firingsDeleted = 0;
   private passes = 0;
   private lastPassAt = 0;
   private lastError: string | null = null;
@@ -47,7 +52,7 @@ export class RetentionPruner {
   }
 
   stats() {
-    return { deleted: this.deleted, rollupsDeleted: this.rollupsDeleted, passes: this.passes, lastPassAt: this.lastPassAt, lastError: this.lastError };
+    return { deleted: this.deleted, rollupsDeleted: this.rollupsDeleted, firingsDeleted: this.firingsDeleted, passes: this.passes, lastPassAt: this.lastPassAt, lastError: this.lastError };
   }
 
   /** One full pass: delete chunk after chunk until nothing is due. Returns rows deleted. */
@@ -63,6 +68,12 @@ export class RetentionPruner {
     while (keep > 0 && !this.stopped) {
       const n = await this.store.rollupsPrune(this.clock.now() - keep, this.options.chunk);
       this.rollupsDeleted += n;
+      if (n < this.options.chunk) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    while (!this.stopped) {
+      const n = await this.store.firingsPrune(FIRINGS_KEPT, this.options.chunk);
+      this.firingsDeleted += n;
       if (n < this.options.chunk) break;
       await new Promise((r) => setImmediate(r));
     }

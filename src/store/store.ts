@@ -262,4 +262,9 @@ export interface RollupStore {
   rollupsRange(filter: RollupFilter): Promise<RollupRecord[]>;
   /** Deletes at most `limit` rows of minutes before `before`; returns how many. */
   rollupsPrune(before: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` cron firings older than each schedule's newest `keep` (the scheduler
+   * needs the newest; the rest is history); returns how many.
+   */
+  firingsPrune(keep: number, limit: number): Promise<number>;
 }

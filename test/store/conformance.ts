@@ -600,6 +600,20 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     if (f.store.capabilities.durable) assert.deepEqual(await (await f.reopen()).lastFirings(), expected);
   });
 
+  it('cron firings: pruning keeps each schedule\'s newest, in chunks', async ({ store }) => {
+    const firings = [
+      ...Array.from({ length: 10 }, (_, i) => ({ schedule: 'every-minute', tickAt: T0 + i * 60_000, jobId: null })),
+      ...Array.from({ length: 3 }, (_, i) => ({ schedule: 'hourly', tickAt: T0 + i * 3_600_000, jobId: null })),
+    ];
+    await commit(store, { ...batch([]), firings });
+    assert.equal(await store.firingsPrune(4, 3), 3, 'a chunk of every-minute\'s six oldest');
+    assert.equal(await store.firingsPrune(4, 3), 3);
+    assert.equal(await store.firingsPrune(4, 3), 0, 'hourly has only three: all kept');
+    assert.deepEqual(await store.lastFirings(), { 'every-minute': T0 + 9 * 60_000, hourly: T0 + 2 * 3_600_000 });
+    assert.equal(await store.firingsPrune(1, 100), 5, 'down to the newest of each');
+    assert.deepEqual(await store.lastFirings(), { 'every-minute': T0 + 9 * 60_000, hourly: T0 + 2 * 3_600_000 });
+  });
+
   it('prune: the cap alone, oldest first, in chunks', async ({ store }) => {
     await seed(store, [
       ...Array.from({ length: 10 }, (_, i) => ({ rec: newJob(i + 1), change: finishedAs('completed', now - 1000 + i) })),

@@ -21,7 +21,8 @@ export class MemoryStore implements Store {
   private topId = 0;
   private readonly events = new Map<number, JobEventRecord[]>();
   private nextHandle = 1;
-  private readonly firings = new Map<string, number>();
+  /** Tick times per schedule, ascending. */
+  private readonly firings = new Map<string, number[]>();
   private readonly settings = new Map<string, string>();
   /** Roll-ups in the order appended (minutes mostly ascending). */
   private rollups: RollupRecord[] = [];
@@ -106,7 +107,12 @@ export class MemoryStore implements Store {
     }
     if (batch.nextHandle > this.nextHandle) this.nextHandle = batch.nextHandle;
     for (const f of batch.firings ?? []) {
-      if ((this.firings.get(f.schedule) ?? -Infinity) < f.tickAt) this.firings.set(f.schedule, f.tickAt);
+      let ticks = this.firings.get(f.schedule);
+      if (ticks === undefined) this.firings.set(f.schedule, (ticks = []));
+      if (!ticks.includes(f.tickAt)) {
+        ticks.push(f.tickAt);
+        ticks.sort((a, b) => a - b);
+      }
     }
     this.topId = top;
     if (outOfOrder) {
@@ -128,7 +134,7 @@ export class MemoryStore implements Store {
   }
 
   async lastFirings(): Promise<Record<string, number>> {
-    return Object.fromEntries(this.firings);
+    return Object.fromEntries([...this.firings].map(([schedule, ticks]) => [schedule, ticks[ticks.length - 1]!]));
   }
 
   async findJob(handle: string): Promise<JobRecord | null> {
@@ -200,6 +206,16 @@ export class MemoryStore implements Store {
       .sort((a, b) => a.at - b.at || (a.fn < b.fn ? -1 : a.fn > b.fn ? 1 : 0))
       .slice(0, filter.limit)
       .map((r) => structuredClone(r));
+  }
+
+  async firingsPrune(keep: number, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const ticks of this.firings.values()) {
+      const n = Math.min(Math.max(0, ticks.length - keep), limit - deleted);
+      ticks.splice(0, n);
+      deleted += n;
+    }
+    return deleted;
   }
 
   async rollupsPrune(before: number, limit: number): Promise<number> {

@@ -224,6 +224,18 @@ export class PostgresStore implements Store, JobClaims {
     return (await this.db().query(rollupsPruneQuery(before, limit))).rowCount ?? 0;
   }
 
+  async firingsPrune(keep: number, limit: number): Promise<number> {
+    // Each row is compared with its schedule's keep-th newest tick, found through the primary key.
+    const r = await this.db().query({
+      text: `DELETE FROM schedule_firings d USING (
+          SELECT f.schedule, f.tick_at FROM schedule_firings f WHERE f.tick_at < (SELECT g.tick_at FROM schedule_firings g
+            WHERE g.schedule = f.schedule ORDER BY g.tick_at DESC OFFSET $1 LIMIT 1) LIMIT $2) x
+        WHERE d.schedule = x.schedule AND d.tick_at = x.tick_at`,
+      values: [keep - 1, limit],
+    });
+    return r.rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

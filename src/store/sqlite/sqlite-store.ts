@@ -193,6 +193,14 @@ export class SqliteStore implements Store {
     return this.db!.prepare('DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE at < ? ORDER BY at LIMIT ?)')
       .run(before, limit).changes;
   }
+
+  async firingsPrune(keep: number, limit: number): Promise<number> {
+    // Each row is compared with its schedule's keep-th newest tick, found through the primary key.
+    return this.db!.prepare(`DELETE FROM schedule_firings WHERE rowid IN (
+        SELECT f.rowid FROM schedule_firings f WHERE f.tick_at < (SELECT g.tick_at FROM schedule_firings g
+          WHERE g.schedule = f.schedule ORDER BY g.tick_at DESC LIMIT 1 OFFSET ?) LIMIT ?)`)
+      .run(keep - 1, limit).changes;
+  }
 }
 
 interface JobRow {
