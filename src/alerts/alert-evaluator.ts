@@ -15,6 +15,7 @@ import type { FunctionStats, StatsSnapshot, StatsSource, StatsWindow } from '../
 import { HISTORY_KEY_PREFIX, parseStoredHistory } from './alert-history.js';
 import { compare, parseAlertRule, type AlertRule } from './alert-rule.js';
 import type { AlertNotifier, AlertState, AlertTransition } from './notifiers.js';
+import { toWire } from '../protocol/wire-text.js';
 
 export type RuleSource = 'config' | 'api';
 
@@ -47,7 +48,6 @@ export interface AlertStatus {
 
 type ChangeListener = (status: AlertStatus, transition: AlertTransition) => void;
 
-const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 const queuedOf = (f: { queued: { high: number; normal: number; low: number } }): number =>
   f.queued.high + f.queued.normal + f.queued.low;
 
@@ -222,7 +222,7 @@ export class AlertEvaluator {
     if (snap === null) return null;
     if (rule.function === undefined) return this.serverValue(rule, snap);
     const name = rule.function;
-    const wire = latin1(name);
+    const wire = toWire(name);
     const f = snap.functions.find((x) => x.function === name || x.function === wire);
     if (f === undefined) return rule.metric === 'queue_depth' || rule.metric === 'no_workers' ? 0 : null;
     return functionValue(rule, f);

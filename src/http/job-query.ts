@@ -7,6 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import { decodeCursor, encodeCursor } from '../store/job-filter.js';
 import { JOB_STATES, type JobFilter, type JobPage, type StoredState, type Store } from '../store/store.js';
 import { ApiError } from './http-server.js';
+import { toWire } from '../protocol/wire-text.js';
 
 /** Ids one text-search request scans (newest first, below its cursor). */
 export const TEXT_SCAN_WINDOW = 100_000;
@@ -38,7 +39,6 @@ export interface JobListSource {
   textScanWindow?: number | undefined;
 }
 
-const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
 export function parseTime(text: string, field: string): number {
   const at = Date.parse(text);
@@ -54,9 +54,9 @@ export function parseJobQuery(input: JobQueryInput): JobQuery {
   }
   if (q.q !== undefined && (q.q.length === 0 || q.q.length > 200)) throw new ApiError('BAD_REQUEST', 'q must be 1 to 200 characters');
   return {
-    ...(q.function !== undefined ? { fn: latin1(q.function) } : {}),
+    ...(q.function !== undefined ? { fn: toWire(q.function) } : {}),
     ...(q.state !== undefined ? { state: q.state as StoredState } : {}),
-    ...(q.unique !== undefined ? { unique: latin1(q.unique) } : {}),
+    ...(q.unique !== undefined ? { unique: toWire(q.unique) } : {}),
     ...(q.q !== undefined ? { text: Buffer.from(q.q, 'utf8') } : {}),
     ...(q.since !== undefined ? { since: parseTime(q.since, 'since') } : {}),
     ...(q.until !== undefined ? { until: parseTime(q.until, 'until') } : {}),

@@ -5,6 +5,7 @@
 import type { Job } from '../engine/job.js';
 import { PRIORITY_NAMES } from '../engine/job.js';
 import type { JobEventRecord, JobRecord } from '../store/store.js';
+import { wireText } from '../protocol/wire-text.js';
 
 export interface BytesView {
   size: number;
@@ -28,11 +29,6 @@ export function bytesView(data: Buffer | null, size: number | null, previewBytes
 }
 
 const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
-
-/** A latin1 wire string (byte-exact) as the text a person reads. */
-export function wireText(s: string): string {
-  return Buffer.from(s, 'latin1').toString('utf8');
-}
 
 export interface TimelineEvent {
   at: string | null;

@@ -19,7 +19,7 @@ import type { Engine } from '../engine/engine.js';
 import { PRIORITY_NAMES, type Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
 import { operationFunction, operationView, type BulkOperations } from './bulk-operations.js';
-import { wireText } from './job-view.js';
+import { wireText } from '../protocol/wire-text.js';
 
 export interface LiveEventsOptions {
   /** A comment line keeps proxies and clients from timing the stream out. */

@@ -6,10 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { FunctionQueue } from '../engine/function-queue.js';
 import { parseRetryPolicy, PolicyError } from '../engine/retry-policy.js';
 import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
-import { wireText } from './job-view.js';
+import { toWire, wireText } from '../protocol/wire-text.js';
 import { listOf, nameParams, ref, replies, type JsonSchema } from './schemas.js';
 
-const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
 const fnParams = nameParams('The function\'s name.');
 const oneFunction = (summary: string, operationId: string, errors: (400 | 404)[], more: JsonSchema = {}) => ({
@@ -34,7 +33,7 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
   }
 
   function fnOr404(name: string): FunctionQueue {
-    const f = engine.functions.get(latin1(name));
+    const f = engine.functions.get(toWire(name));
     if (f === undefined) throw new ApiError('FUNCTION_NOT_FOUND', `no function ${JSON.stringify(name)}`);
     return f;
   }
@@ -64,7 +63,7 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
       throw e;
     }
     refuseSchemaErrors(req);
-    const name = latin1(req.params.name);
+    const name = toWire(req.params.name);
     await store.putSetting(`policy:${name}`, JSON.stringify(policy));
     engine.setPolicy(name, policy);
     return view(engine.fn(name));
@@ -84,7 +83,7 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
       ? oneFunction('Stop handing out its jobs (they keep queueing; stored)', 'pauseFunction', [])
       : oneFunction('Hand out its jobs again', 'resumeFunction', []);
     app.post<{ Params: { name: string } }>(`/api/v1/functions/:name/${action}`, { schema }, async (req) => {
-      const name = latin1(req.params.name);
+      const name = toWire(req.params.name);
       engine.fn(name); // pausing a function before its first job is allowed
       await store.putSetting(`paused:${name}`, action === 'pause' ? 'true' : null);
       if (action === 'pause') engine.pause(name);

@@ -11,9 +11,9 @@ import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, parseJobQuery, parseTime } from './job-query.js';
 import { liveView, recordView } from './job-view.js';
 import { handleParams, ref, replies } from './schemas.js';
+import { toWire } from '../protocol/wire-text.js';
 
 const PRIORITY: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
-const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
 const submitSchema = {
   summary: 'Submit a background job', tags: ['jobs'], operationId: 'submitJob',
@@ -84,7 +84,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const dueAt = b.runAt !== undefined ? parseTime(b.runAt, 'runAt') : b.delayMs !== undefined ? now + b.delayMs : 0;
     const payload = b.payloadBase64 !== undefined ? Buffer.from(b.payloadBase64, 'base64') : Buffer.from(b.payload ?? '', 'utf8');
     const result = engine.submit(null, {
-      fn: latin1(b.function), unique: latin1(b.unique ?? ''), payload, priority: PRIORITY[b.priority ?? 'normal']!,
+      fn: toWire(b.function), unique: toWire(b.unique ?? ''), payload, priority: PRIORITY[b.priority ?? 'normal']!,
       background: true, dueAt, reducer: '',
     });
     if (typeof result === 'string') return sendError(reply, result, ERRORS[result].description);

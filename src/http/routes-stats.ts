@@ -6,20 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { STATS_WINDOWS, type StatsWindow } from '../stats/stats-types.js';
 import type { RollupRecord } from '../store/store.js';
 import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
-import { wireText } from './job-view.js';
+import { toWire, wireText } from '../protocol/wire-text.js';
 import { ref, replies } from './schemas.js';
+import { parseTime } from './job-query.js';
 
 const HOUR = 3_600_000;
 /** Most roll-up rows one history request returns (a day of one function is 1440). */
 const MAX_HISTORY_ROWS = 10_000;
 
-const latin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
-
-function parseTime(text: string, field: string): number {
-  const at = Date.parse(text);
-  if (!Number.isFinite(at)) throw new ApiError('BAD_REQUEST', `${field} must be an ISO-8601 time, got ${JSON.stringify(text)}`);
-  return at;
-}
 
 function rollupView(r: RollupRecord) {
   const { fn, at, ...rest } = r;
@@ -70,7 +64,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: HttpDeps): void 
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_ROWS) {
       throw new ApiError('BAD_REQUEST', `limit must be 1 to ${MAX_HISTORY_ROWS}`);
     }
-    const fn = q.function !== undefined && q.function !== '' ? latin1(q.function) : null;
+    const fn = q.function !== undefined && q.function !== '' ? toWire(q.function) : null;
     // One more than asked tells whether the range held more.
     const rows = await deps.store.rollupsRange({ fn, since, until, limit: limit + 1 });
     return {

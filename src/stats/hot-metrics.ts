@@ -12,11 +12,7 @@
  * `_count`).
  */
 import client from 'prom-client';
-
-/** Function names are bytes on the wire; labels are their UTF-8 reading. */
-export function functionLabel(name: string): string {
-  return Buffer.from(name, 'latin1').toString('utf8');
-}
+import { wireText } from '../protocol/wire-text.js';
 
 export interface CounterCell {
   value: number;
@@ -31,7 +27,7 @@ export class FunctionCounter {
       name, help, labelNames: ['function'], registers: [registry],
       collect() {
         this.reset();
-        for (const [fn, cell] of cells) this.inc({ function: functionLabel(fn) }, cell.value);
+        for (const [fn, cell] of cells) this.inc({ function: wireText(fn) }, cell.value);
       },
     });
   }
@@ -86,7 +82,7 @@ export class FunctionHistogram {
   get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
     const values: MetricValue[] = [];
     for (const [fn, cell] of this.cells) {
-      const fnLabel = functionLabel(fn);
+      const fnLabel = wireText(fn);
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += cell.counts[i]!;

@@ -7,7 +7,8 @@
 import client from 'prom-client';
 import type { Engine } from '../engine/engine.js';
 import { PRIORITY_NAMES } from '../engine/job.js';
-import { FunctionCounter, FunctionHistogram, functionLabel as label } from './hot-metrics.js';
+import { wireText as label } from '../protocol/wire-text.js';
+import { FunctionCounter, FunctionHistogram } from './hot-metrics.js';
 
 const TIME_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 

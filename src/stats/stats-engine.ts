@@ -18,6 +18,7 @@ import type { Job } from '../engine/job.js';
 import type { RollupPercentiles, RollupRecord } from '../store/store.js';
 import { LogHistogram } from './log-histogram.js';
 import type { FunctionStats, Percentiles, ServiceRate, StatsSnapshot, StatsSource, StatsWindow } from './stats-types.js';
+import { wireText } from '../protocol/wire-text.js';
 
 const SLOT_MS = 10_000;
 const MINUTE_MS = 60_000;
@@ -127,11 +128,6 @@ function percentiles(h: LogHistogram): Percentiles {
   return { p50: round(h.quantile(0.5)), p95: round(h.quantile(0.95)), p99: round(h.quantile(0.99)), count: h.count };
 }
 
-/** Function names are bytes on the wire (latin1 here); reports show their UTF-8 reading, as the API does. */
-function readable(name: string): string {
-  return Buffer.from(name, 'latin1').toString('utf8');
-}
-
 export class StatsEngine implements StatsSource {
   readonly name = 'stats-engine';
   private readonly byName = new Map<string, FunctionSlots>();
@@ -203,7 +199,7 @@ export class StatsEngine implements StatsSource {
       all.add(sum);
       const queued = { high: fq?.queued[0] ?? 0, normal: fq?.queued[1] ?? 0, low: fq?.queued[2] ?? 0 };
       const row: FunctionStats = {
-        function: readable(name),
+        function: wireText(name),
         ...this.counts(sum, seconds),
         queued,
         scheduled: fq?.scheduled ?? 0,
