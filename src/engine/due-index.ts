@@ -14,10 +14,6 @@ export class DueIndex {
 
   constructor(private readonly clock: Clock, private readonly onDue: (job: Job) => void) {}
 
-  get size(): number {
-    return this.heap.size;
-  }
-
   add(job: Job): void {
     this.heap.push(job.dueAt, job);
     this.arm();

@@ -16,17 +16,13 @@ export class UniqueIndex {
   }
 
   /**
-   * Indexes a job under its coalescing key (computed once by the caller); false when another
-   * active job of its function already holds the key.
+   * Indexes a job under its coalescing key (computed once by the caller), unless another active
+   * job of its function already holds the key.
    */
-  add(job: Job, key: string | null): boolean {
-    let indexed = true;
-    if (key !== null) {
-      if (job.fn.byKey.has(key)) indexed = false;
-      else {
-        job.coalesceKey = key;
-        job.fn.byKey.set(key, job);
-      }
+  add(job: Job, key: string | null): void {
+    if (key !== null && !job.fn.byKey.has(key)) {
+      job.coalesceKey = key;
+      job.fn.byKey.set(key, job);
     }
     if (job.unique.length > 0) {
       const prev = this.byUnique.get(job.unique);
@@ -37,7 +33,6 @@ export class UniqueIndex {
       }
       this.byUnique.set(job.unique, job);
     }
-    return indexed;
   }
 
   /** Out of the indexes: later submissions with the same unique make a new job. */

@@ -138,11 +138,6 @@ export class BulkOperations {
     return () => this.listeners.delete(listener);
   }
 
-  stats() {
-    const states = [...this.ops.values()].map((o) => o.state);
-    return { kept: states.length, running: states.filter((s) => s === 'running').length };
-  }
-
   private async run(op: Operation, query: JobQuery, below: string): Promise<void> {
     const states = query.state !== undefined ? [query.state] : ACTION_STATES[op.action].byDefault;
     try {

@@ -74,7 +74,6 @@ export class LiveEvents {
   /** Per function (as people read it; '' = not about one function) since the last summary. */
   private activity = new Map<string, { events: number; submitted: number }>();
   private nextId = 1;
-  private readonly counts = { sent: 0, overflows: 0, subscribedTotal: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -88,7 +87,6 @@ export class LiveEvents {
     const sub: Subscriber = { res, filter, blocked: false, queue: [], queuedBytes: 0, closed: false };
     if (this.subscribers.size === 0) this.listen();
     this.subscribers.add(sub);
-    this.counts.subscribedTotal++;
     const gone = () => this.drop(sub);
     req.once('close', gone);
     res.once('close', gone);
@@ -105,10 +103,6 @@ export class LiveEvents {
       sub.res.end();
       sub.res.destroy();
     }
-  }
-
-  stats() {
-    return { subscribers: this.subscribers.size, ...this.counts };
   }
 
   private listen(): void {
@@ -206,7 +200,6 @@ export class LiveEvents {
       if (f.types !== null && !f.types.has(type)) continue;
       if (f.functions !== null && fn !== null && !f.functions.has(fn)) continue;
       text ??= `id: ${this.nextId++}\nevent: ${type}\ndata: ${JSON.stringify(data())}\n\n`;
-      this.counts.sent++;
       this.write(sub, text);
     }
   }
@@ -238,7 +231,6 @@ export class LiveEvents {
     const dropped = sub.queue.length;
     // The response detaches from its socket once ended, with what it wrote still in the socket.
     const socket = sub.res.socket;
-    this.counts.overflows++;
     this.drop(sub);
     const data = JSON.stringify({
       type: 'overflow', at: iso(this.engine.clock.now()), dropped,
