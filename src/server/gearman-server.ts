@@ -113,7 +113,7 @@ export class GearmanServer {
 
   private accept(accepted: Socket): void {
     let conn: Connection | null = null;
-    const socket = withSharedReadBuffer(this.server, accepted, true, (chunk) => conn?.receive(chunk));
+    const socket = withSharedReadBuffer(this.server, accepted, (chunk) => conn?.receive(chunk));
     conn = new Connection(socket, this.ctx, this.nextId++);
     this.connections.add(conn);
     if (this.throttled) conn.throttleForStore(true);

@@ -33,15 +33,15 @@ interface SocketInternals {
  * Takes over a socket accepted with `pauseOnConnect` (not reading yet). `onData` gets each read as
  * a view of the shared buffer, valid only until it returns.
  */
-export function withSharedReadBuffer(server: Server, accepted: Socket, allowHalfOpen: boolean,
-  onData: (chunk: Buffer) => void): Socket {
+export function withSharedReadBuffer(server: Server, accepted: Socket, onData: (chunk: Buffer) => void): Socket {
   const old = accepted as unknown as SocketInternals;
   const handle = old._handle;
   old._handle = null;
   old._server = null;
   old.server = null;
   const socket = new Socket({
-    handle, allowHalfOpen, readable: true, writable: true,
+    // Half-open like the server's own sockets: a peer that stops sending still gets its replies.
+    handle, allowHalfOpen: true, readable: true, writable: true,
     onread: { buffer: shared, callback: (n: number) => { onData(shared.subarray(0, n)); } },
   } as ConstructorParameters<typeof Socket>[0] & { handle: unknown });
   const adopted = socket as unknown as SocketInternals;

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
-import type { CommitBatch, FiringRecord, JobDelta, JobEventRecord, Store, StoredState } from './store.js';
+import { emptyDelta, type CommitBatch, type FiringRecord, type JobDelta, type JobEventRecord, type Store, type StoredState } from './store.js';
 
 export interface JournalOptions {
   /** Payloads and results kept whole up to this size; larger ones keep a prefix and their size. */
@@ -160,12 +160,8 @@ export class Journal {
     this.urgent = true;
   }
 
-  onCommit(fn: CommitListener): void {
-    this.listeners.push(fn);
-  }
-
-  /** Like onCommit, returning a function that removes the listener. */
-  private onCommitOff(fn: CommitListener): () => void {
+  /** Calls `fn` after each batch that carried acknowledgements; returns the function that removes it. */
+  onCommit(fn: CommitListener): () => void {
     this.listeners.push(fn);
     return () => {
       const i = this.listeners.indexOf(fn);
@@ -255,7 +251,7 @@ export class Journal {
     const batchNo = this.batchNo;
     if (durable) this.requireCommit();
     const done = new Promise<void>((resolve, reject) => {
-      const off = this.onCommitOff((b, err) => {
+      const off = this.onCommit((b, err) => {
         if (b < batchNo) return;
         off();
         if (err) reject(err);
@@ -389,11 +385,7 @@ export class Journal {
   private delta(job: Job): JobDelta {
     let d = this.deltas.get(job.id);
     if (d === undefined) {
-      d = {
-        id: job.id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null,
-        attempts: null, retries: null, worker: null, numerator: null, denominator: null, result: null,
-        resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
-      };
+      d = emptyDelta(job.id);
       this.deltas.set(job.id, d);
       this.queueCheck();
       if (this.deltas.size >= this.maxBacklog) this.throttle();

@@ -5,7 +5,7 @@
  * such a job is closed as abandoned rather than run for nobody.
  */
 import type { Engine } from '../engine/engine.js';
-import type { JobDelta, JobEventRecord, Store } from './store.js';
+import { emptyDelta, type JobDelta, type JobEventRecord, type Store } from './store.js';
 
 export interface RecoveryReport {
   restored: number;
@@ -47,9 +47,5 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
 }
 
 function fix(id: number, change: Partial<JobDelta>): JobDelta {
-  return {
-    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null,
-    retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
-    error: null, outcome: null, warnings: 0, dataChunks: 0, ...change,
-  };
+  return { ...emptyDelta(id), ...change };
 }

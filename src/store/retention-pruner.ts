@@ -57,30 +57,28 @@ export class RetentionPruner {
 
   /** One full pass: delete chunk after chunk until nothing is due. Returns rows deleted. */
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.store.prune(this.options.rules, this.clock.now(), this.options.chunk);
-      total += n;
-      if (n < this.options.chunk || this.stopped) break;
-      await new Promise((r) => setImmediate(r));
-    }
+    const total = await this.inChunks(() => this.store.prune(this.options.rules, this.clock.now(), this.options.chunk));
     const keep = this.options.rollupKeepMs ?? 0;
-    while (keep > 0 && !this.stopped) {
-      const n = await this.store.rollupsPrune(this.clock.now() - keep, this.options.chunk);
-      this.rollupsDeleted += n;
-      if (n < this.options.chunk) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    while (!this.stopped) {
-      const n = await this.store.firingsPrune(FIRINGS_KEPT, this.options.chunk);
-      this.firingsDeleted += n;
-      if (n < this.options.chunk) break;
-      await new Promise((r) => setImmediate(r));
-    }
+    if (keep > 0) this.rollupsDeleted += await this.inChunks(() => this.store.rollupsPrune(this.clock.now() - keep, this.options.chunk));
+    this.firingsDeleted += await this.inChunks(() => this.store.firingsPrune(FIRINGS_KEPT, this.options.chunk));
     this.passes++;
     this.lastPassAt = this.clock.now();
     this.deleted += total;
     return total;
+  }
+
+  /**
+   * Runs one delete step after another, yielding between them, until one deletes less than a chunk
+   * (or the pruner is stopped).
+   */
+  private async inChunks(step: () => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await step();
+      total += n;
+      if (n < this.options.chunk || this.stopped) return total;
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   private schedule(ms: number): void {

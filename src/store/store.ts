@@ -6,6 +6,8 @@
 
 export const JOB_STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'] as const;
 export type StoredState = (typeof JOB_STATES)[number];
+/** Each state's number in the SQL drivers' `state` column (its index in JOB_STATES; <= 2 is active). */
+export const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
 
 export interface StoreCapabilities {
   /** Jobs survive a restart of the process. */
@@ -57,6 +59,15 @@ export interface JobDelta {
   outcome: string | null;
   warnings: number;
   dataChunks: number;
+}
+
+/** A delta for job `id` that changes nothing yet. */
+export function emptyDelta(id: number): JobDelta {
+  return {
+    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null,
+    attempts: null, retries: null, worker: null, numerator: null, denominator: null, result: null,
+    resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
+  };
 }
 
 /** One timeline entry that the job row's own columns do not tell. */

@@ -30,7 +30,8 @@ import {
   LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
   STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
-import { rollupRow, rollupsAppendQuery, rollupsPruneQuery, rollupsRangeQuery } from './rollup-queries.js';
+import { rollupFromRow } from '../rollup-columns.js';
+import { rollupsAppendQuery, rollupsPruneQuery, rollupsRangeQuery } from './rollup-queries.js';
 import type { RollupFilter, RollupRecord } from '../store.js';
 import { writeQuery } from './write-statements.js';
 
@@ -217,7 +218,7 @@ export class PostgresStore implements Store, JobClaims {
 
   async rollupsRange(filter: RollupFilter): Promise<RollupRecord[]> {
     const { rows } = await this.db().query<Record<string, unknown>>(rollupsRangeQuery(filter));
-    return rows.map(rollupRow);
+    return rows.map(rollupFromRow);
   }
 
   async rollupsPrune(before: number, limit: number): Promise<number> {

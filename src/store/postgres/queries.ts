@@ -3,9 +3,9 @@
  * and the row conversions. The batch writes are in write-statements.ts.
  */
 import type pg from 'pg';
-import { JOB_STATES, type JobRecord, type StoredJob, type StoredState } from '../store.js';
+import { JOB_STATES, STATE_CODE, type JobRecord, type StoredJob } from '../store.js';
 
-export const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
+export { STATE_CODE };
 export const SCHEDULED = STATE_CODE.get('scheduled')!;
 export const QUEUED = STATE_CODE.get('queued')!;
 export const RUNNING = STATE_CODE.get('running')!;

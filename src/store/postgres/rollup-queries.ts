@@ -3,7 +3,7 @@
  * per operation. Appends go in one statement of column arrays, whatever the number of rows.
  */
 import type pg from 'pg';
-import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
+import { rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
 import type { RollupFilter, RollupRecord } from '../store.js';
 import { pgText } from './queries.js';
 
@@ -35,4 +35,3 @@ export function rollupsPruneQuery(before: number, limit: number): pg.QueryConfig
     SELECT ctid FROM rollups WHERE at < $1 ORDER BY at LIMIT $2)`, values: [before, limit] };
 }
 
-export const rollupRow = (row: Record<string, unknown>): RollupRecord => rollupFromRow(row);

@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCursor, encodeCursor, handleId } from '../job-filter.js';
 import {
-  JOB_STATES, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
-  type RetentionRules, type Store, type StoredJob, type StoredState,
+  JOB_STATES, STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
+  type RetentionRules, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
 import type { RollupFilter, RollupRecord } from '../store.js';
@@ -23,7 +23,6 @@ export interface SqliteStoreOptions {
   durability: 'fsync' | 'os';
 }
 
-const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';

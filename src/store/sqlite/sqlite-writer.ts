@@ -6,9 +6,8 @@
  */
 import type Database from 'better-sqlite3';
 import { retentionPlan } from '../job-filter.js';
-import { JOB_STATES, type CommitBatch, type RetentionRules, type StoredState } from '../store.js';
+import { STATE_CODE, type CommitBatch, type RetentionRules } from '../store.js';
 
-const STATE_CODE = new Map<StoredState, number>(JOB_STATES.map((s, i) => [s, i]));
 
 export class SqliteWriter {
   private readonly stmts: ReturnType<SqliteWriter['prepare']>;
