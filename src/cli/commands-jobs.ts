@@ -5,8 +5,8 @@
 import { Option, type Command } from 'commander';
 import { clientAction, clientOptions, UsageError, type ClientContext } from './client-command.js';
 import { registerBulkCommands } from './commands-bulk.js';
-import { addJobFilterOptions, jobFilterFrom } from './job-filter-options.js';
-import { bothTimes, localTime, localZone, parseUserTime, relative, utcTime } from './times.js';
+import { addJobFilterOptions, jobFilterFrom, timeFlag } from './job-filter-options.js';
+import { bothTimes, localTime, localZone, relative, utcTime } from './times.js';
 import { bytesLine, paint, renderFields, renderTable, stateStyle } from './table.js';
 
 interface BytesJson { size: number; text?: string; base64?: string; truncated: boolean }
@@ -123,11 +123,7 @@ async function submit(ctx: ClientContext, opts: Record<string, unknown>, fn: str
   }
   if (opts.unique !== undefined) body.unique = opts.unique;
   if (opts.priority !== undefined) body.priority = opts.priority;
-  if (opts.runAt !== undefined) {
-    const at = parseUserTime(String(opts.runAt));
-    if (at === null) throw new UsageError(`--run-at: not a time: ${JSON.stringify(opts.runAt)} (try 2026-12-01T09:00, with Z or +01:00 for a zone)`);
-    body.runAt = at.toISOString();
-  }
+  if (opts.runAt !== undefined) body.runAt = timeFlag(opts.runAt, '--run-at');
   if (opts.delay !== undefined) body.delayMs = parseDelay(String(opts.delay));
   const job = await ctx.api.post<JobJson>('/api/v1/jobs', body);
   if (ctx.json) {

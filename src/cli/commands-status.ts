@@ -4,9 +4,9 @@
  * stats engine's throughput, p95 runtime and failure share over the last 5 minutes.
  */
 import type { Command } from 'commander';
-import type { FunctionStats, StatsSnapshot } from '../stats/stats-types.js';
+import type { FunctionStats, StatsSnapshot, StatsWindow } from '../stats/stats-types.js';
 import { clientAction, clientOptions, type ClientContext } from './client-command.js';
-import { ApiFailure } from './http-client.js';
+import { unlessMissing } from './http-client.js';
 import { paint, renderTable } from './table.js';
 
 export interface FunctionJson {
@@ -31,16 +31,11 @@ export function rate(perSecond: number): string {
   return perSecond >= 100 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 100) / 100);
 }
 
-export type StatsWindowFlag = '1m' | '5m' | '1h';
+export type StatsWindowFlag = StatsWindow;
 
 /** The window's stats, or null from a server that does not collect them (HTTP 404). */
-async function fetchStats(ctx: ClientContext, window: StatsWindowFlag): Promise<StatsSnapshot | null> {
-  try {
-    return await ctx.api.get<StatsSnapshot>(`/api/v1/stats?window=${window}`);
-  } catch (e) {
-    if (e instanceof ApiFailure && e.status === 404) return null;
-    throw e;
-  }
+function fetchStats(ctx: ClientContext, window: StatsWindowFlag): Promise<StatsSnapshot | null> {
+  return unlessMissing(ctx.api.get<StatsSnapshot>(`/api/v1/stats?window=${window}`));
 }
 
 export interface StatusData {

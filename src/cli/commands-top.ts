@@ -9,9 +9,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { clientAction, clientOptions, UsageError, type ClientContext } from './client-command.js';
 import { fetchStatus, rate, statusTable, type StatsWindowFlag, type StatusData } from './commands-status.js';
-import { ApiFailure } from './http-client.js';
+import { unlessMissing } from './http-client.js';
 import { paint } from './table.js';
 import { localTime } from './times.js';
+import { STATS_WINDOWS } from '../stats/stats-types.js';
 
 export interface TopSnapshot extends StatusData {
   at: string;
@@ -19,16 +20,6 @@ export interface TopSnapshot extends StatusData {
   workers: number | null;
   /** Names of the alert rules firing; null when the server evaluates no alerts. */
   firing: string[] | null;
-}
-
-/** An answer the server may not have (a route that is off): null on 404. */
-async function unlessMissing<T>(request: Promise<T>): Promise<T | null> {
-  try {
-    return await request;
-  } catch (e) {
-    if (e instanceof ApiFailure && e.status === 404) return null;
-    throw e;
-  }
 }
 
 async function fetchSnapshot(ctx: ClientContext, window: StatsWindowFlag): Promise<TopSnapshot> {
@@ -220,7 +211,7 @@ export function registerTopCommand(program: Command): void {
     .description('a live view: the status table and totals (jobs/s, queued, running, workers, firing alerts), '
       + 'redrawn in place on a terminal; q or Ctrl-C quits')
     .option('-i, --interval <seconds>', 'refresh every this many seconds', '2')
-    .addOption(new Option('-w, --window <window>', 'stats window for jobs/s, p95 and failure %').choices(['1m', '5m', '1h']).default('1m'))
+    .addOption(new Option('-w, --window <window>', 'stats window for jobs/s, p95 and failure %').choices([...STATS_WINDOWS]).default('1m'))
     .option('--once', 'print one snapshot and exit'))
     .action(clientAction(top));
 }

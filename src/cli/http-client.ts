@@ -23,6 +23,16 @@ export class ApiFailure extends Error {
   }
 }
 
+/** An answer the server may not have (a route that is off there): null on 404. */
+export async function unlessMissing<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 404) return null;
+    throw e;
+  }
+}
+
 /** The base URL from --url, else GEARHQ_URL, else the default; `host:port` gets `http://`. */
 export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   let raw = (flag ?? env.GEARHQ_URL ?? '').trim();

@@ -5,8 +5,8 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from './client-command.js';
 import { parseUserTime } from './times.js';
+import { JOB_STATES } from '../store/store.js';
 
-export const JOB_STATES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled', 'abandoned'];
 
 export interface JobFilterJson {
   function?: string;
@@ -21,14 +21,15 @@ export interface JobFilterJson {
 export function addJobFilterOptions(cmd: Command, stateHelp = 'only jobs in this state'): Command {
   return cmd
     .option('-f, --function <name>', 'only this function')
-    .addOption(new Option('-s, --state <state>', stateHelp).choices(JOB_STATES))
+    .addOption(new Option('-s, --state <state>', stateHelp).choices([...JOB_STATES]))
     .option('-u, --unique <unique>', 'only jobs with this unique')
     .option('-q, --search <text>', 'only jobs with this text in their payload, result or error')
     .option('--since <time>', 'only jobs submitted at or after this time (ISO-8601; without a zone it is your local time)')
     .option('--until <time>', 'only jobs submitted before this time');
 }
 
-function timeFlag(value: unknown, flag: string): string {
+/** A time flag's value as ISO-8601 (UsageError when it is no time a person would write). */
+export function timeFlag(value: unknown, flag: string): string {
   const at = parseUserTime(String(value));
   if (at === null) throw new UsageError(`${flag}: not a time: ${JSON.stringify(value)} (try 2026-12-01T09:00, with Z or +01:00 for a zone)`);
   return at.toISOString();
