@@ -7,6 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { isPageRequest } from './dashboard.js';
 import { sendError } from './http-server.js';
 import { objectOf, replies } from './schemas.js';
 
@@ -18,11 +19,6 @@ export interface AuthTokens {
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/api/v1/auth']);
 
 export type Access = 'full' | 'read' | 'none';
-
-/** Everything that is not the API or the metrics is the dashboard's static page and assets. */
-function isDashboardPath(path: string): boolean {
-  return !path.startsWith('/api/') && path !== '/metrics';
-}
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -65,7 +61,7 @@ export function installAuth(app: FastifyInstance, tokens: AuthTokens): void {
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?', 1)[0]!;
     if (OPEN_ROUTES.has(path)) return;
-    if (isDashboardPath(path) && (req.method === 'GET' || req.method === 'HEAD')) return;
+    if (isPageRequest(req)) return;
     const access = accessOf(tokens, req.headers.authorization);
     if (access === null) return sendError(reply, 'UNAUTHORIZED', 'this server needs Authorization: Bearer <token>');
     if (access === 'full') return;

@@ -19,7 +19,8 @@ export interface Dashboard {
   servePage(req: FastifyRequest, reply: FastifyReply): boolean;
 }
 
-function isPageRequest(req: FastifyRequest): boolean {
+/** A GET or HEAD for anything but the API and the metrics: the dashboard's page and assets. */
+export function isPageRequest(req: FastifyRequest): boolean {
   const path = req.url.split('?', 1)[0]!;
   return (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/metrics';
 }
