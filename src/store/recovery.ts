@@ -41,8 +41,9 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
       retries, attempts: r.attempts,
     });
   });
-  const nextHandle = Math.max(await store.nextHandleNumber(), engine.handleCounter);
-  if (deltas.length > 0) await store.commit({ deltas, events, sync: true, nextHandle });
+  // The engine started from the store's handle counter and restore() raised it past every
+  // restored id, so it is already the larger of the two: no second query.
+  if (deltas.length > 0) await store.commit({ deltas, events, sync: true, nextHandle: engine.handleCounter });
   return { restored: total - abandoned, lostAttempts, abandoned, ms: Date.now() - started };
 }
 
