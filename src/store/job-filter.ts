@@ -1,7 +1,7 @@
 /**
  * Pieces every driver shares for the read side: cursors, retention cut-offs, handle parsing.
  */
-import type { RetentionRules, StoredState } from './store.js';
+import type { JobPage, JobRecord, RetentionRules, StoredState } from './store.js';
 
 export const FINISHED_STATES = ['completed', 'failed', 'cancelled', 'abandoned'] as const;
 export type FinishedState = (typeof FINISHED_STATES)[number];
@@ -9,6 +9,15 @@ export type FinishedState = (typeof FINISHED_STATES)[number];
 /** Cursors are opaque to callers: the id to continue below, in base 36. */
 export function encodeCursor(id: number): string {
   return id.toString(36);
+}
+
+/**
+ * A page from a query that asked for `limit + 1` rows, newest first: the extra row only says
+ * there is more, and the cursor continues below the last job shown.
+ */
+export function pageOf<R>(rows: R[], limit: number, toRecord: (row: R) => JobRecord): JobPage {
+  const jobs = rows.slice(0, limit).map(toRecord);
+  return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
 }
 
 export function decodeCursor(cursor: string | null | undefined): number | null {

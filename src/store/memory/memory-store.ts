@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, handleId, isFinished, retentionPlan } from '../job-filter.js';
+import { decodeCursor, handleId, isFinished, pageOf, retentionPlan } from '../job-filter.js';
 import type {
   CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
@@ -227,16 +227,13 @@ export class MemoryStore implements Store {
 
   private newestFirst(match: (r: JobRecord) => boolean, limit: number, below: number | null): JobPage {
     const all = [...this.jobs.values()];
-    const jobs: JobRecord[] = [];
-    let more = false;
-    for (let i = all.length - 1; i >= 0; i--) {
+    const rows: JobRecord[] = [];
+    for (let i = all.length - 1; i >= 0 && rows.length <= limit; i--) {
       const r = all[i]!;
       if (below !== null && r.id >= below) continue;
-      if (!match(r)) continue;
-      if (jobs.length === limit) { more = true; break; }
-      jobs.push({ ...r });
+      if (match(r)) rows.push(r);
     }
-    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+    return pageOf(rows, limit, (r) => ({ ...r }));
   }
 }
 

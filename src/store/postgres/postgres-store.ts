@@ -18,7 +18,7 @@
  */
 import pg from 'pg';
 import type { ClaimCapabilities, JobClaims } from '../claims.js';
-import { decodeCursor, encodeCursor, handleId, retentionPlan } from '../job-filter.js';
+import { decodeCursor, handleId, pageOf, retentionPlan } from '../job-filter.js';
 import type {
   CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
@@ -153,9 +153,7 @@ export class PostgresStore implements Store, JobClaims {
     const { mask, values } = filterValues(filter);
     values.push(filter.limit + 1);
     const { rows } = await this.db().query<JobRow>({ ...listJobsQuery(mask), values });
-    const more = rows.length > filter.limit;
-    const jobs = rows.slice(0, filter.limit).map(toRecord);
-    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+    return pageOf(rows, filter.limit, toRecord);
   }
 
   async countJobs(filter: JobCountFilter): Promise<number> {

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeCursor, encodeCursor, handleId } from '../job-filter.js';
+import { decodeCursor, handleId, pageOf } from '../job-filter.js';
 import {
   JOB_STATES, STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type Store, type StoredJob,
@@ -145,9 +145,7 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db!.prepare(sql).all(...params, filter.limit + 1) as JobRow[];
-    const more = rows.length > filter.limit;
-    const jobs = rows.slice(0, filter.limit).map(toRecord);
-    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1]!.id) : null };
+    return pageOf(rows, filter.limit, toRecord);
   }
 
   async countJobs(filter: JobCountFilter): Promise<number> {
