@@ -127,6 +127,29 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.deepEqual(await store.listJobs({ limit: 10 }), { jobs: [], nextCursor: null });
   });
 
+  it('commit: a big batch mixing new jobs with jobs that also started or finished in it stores each one whole', async ({ store }) => {
+    // Drivers may write plain new jobs differently from the rest (SQLite: many rows per INSERT);
+    // 75 jobs cover full groups, a remainder, and other deltas in between.
+    const deltas: JobDelta[] = [];
+    for (let id = 1; id <= 75; id++) {
+      const rec = newJob(id, {
+        fn: `fn${id % 3}`, unique: id % 4 === 0 ? `u${id}` : '', priority: (id % 3) as 0 | 1 | 2, background: id % 5 !== 0,
+        reducer: id === 7 ? 'sum' : '', payload: randomBytes(id), payloadSize: id + 1000, dueAt: id % 6 === 0 ? T0 + DAY : 0,
+        submitter: `10.0.0.${id}:4000#${id}`,
+      });
+      let change: Partial<JobDelta> = {};
+      if (id % 10 === 3) change = { state: 'running', startedAt: T0 + id, attempts: 1, worker: `w${id}` };
+      if (id % 10 === 7) change = { ...finishedAs('completed', T0 + id), attempts: 1, result: Buffer.from(`r${id}`), resultSize: 2 };
+      if (id === 11) change = { pinBackground: true };
+      deltas.push(inserted(rec, change));
+    }
+    await commit(store, batch(deltas));
+    for (const d of deltas) {
+      assert.deepEqual(await store.findJob(d.insert!.handle), expectedRecord(d.insert!, d), `job ${d.id}`);
+    }
+    assert.equal(await store.countJobs({}), 75);
+  });
+
   it('commit: an insert carries the final state of a job that lived its whole life in one batch', async ({ store }) => {
     const rec = newJob(1, {
       fn: 'resize', unique: 'img-1', priority: 0, background: false, reducer: 'sum',
