@@ -74,6 +74,8 @@ export class LiveEvents {
   /** Per function (as people read it; '' = not about one function) since the last summary. */
   private activity = new Map<string, { events: number; submitted: number }>();
   private nextId = 1;
+  /** Function names as people read them, by wire name: converted once, not on every event. */
+  private readonly names = new Map<string, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -107,10 +109,12 @@ export class LiveEvents {
 
   private listen(): void {
     const ev = this.engine.events;
-    const job = (type: string, j: Job, extra?: Record<string, unknown>) => {
-      const fn = wireText(j.fn.name);
+    // `extra` is a function too: with no subscriber taking job events (the dashboard follows only
+    // `activity`), an event costs a count and builds nothing.
+    const job = (type: string, j: Job, extra?: () => Record<string, unknown>) => {
+      const fn = this.textOf(j.fn.name);
       this.publish(type, fn, () => ({
-        type, at: iso(this.engine.clock.now()), handle: j.handle, function: fn, state: j.state, ...extra,
+        type, at: iso(this.engine.clock.now()), handle: j.handle, function: fn, state: j.state, ...extra?.(),
       }));
     };
     const worker = (type: string, s: Session, functions: boolean) => {
@@ -120,18 +124,18 @@ export class LiveEvents {
       }));
     };
     this.unsubscribe = [
-      ev.on('job.submitted', (j) => job('job.submitted', j, {
+      ev.on('job.submitted', (j) => job('job.submitted', j, () => ({
         priority: PRIORITY_NAMES[j.priority], background: j.background, ...(j.dueAt > 0 ? { runAt: iso(j.dueAt) } : {}),
-      })),
+      }))),
       ev.on('job.due', (j) => job('job.due', j)),
-      ev.on('job.assigned', (j, w) => job('job.started', j, { worker: w.id, attempt: j.attempts })),
+      ev.on('job.assigned', (j, w) => job('job.started', j, () => ({ worker: w.id, attempt: j.attempts }))),
       ev.on('job.completed', (j) => job('job.completed', j)),
-      ev.on('job.failed', (j, reason) => job('job.failed', j, { reason })),
-      ev.on('job.retrying', (j, outcome, at) => job('job.retrying', j, { outcome, runAt: iso(at) })),
-      ev.on('job.rescheduled', (j, at) => job('job.rescheduled', j, { runAt: iso(at) })),
+      ev.on('job.failed', (j, reason) => job('job.failed', j, () => ({ reason }))),
+      ev.on('job.retrying', (j, outcome, at) => job('job.retrying', j, () => ({ outcome, runAt: iso(at) }))),
+      ev.on('job.rescheduled', (j, at) => job('job.rescheduled', j, () => ({ runAt: iso(at) }))),
       ev.on('job.cancelled', (j) => job('job.cancelled', j)),
       ev.on('job.abandoned', (j) => job('job.abandoned', j)),
-      ev.on('job.requeued', (j, reason) => job('job.requeued', j, { reason })),
+      ev.on('job.requeued', (j, reason) => job('job.requeued', j, () => ({ reason }))),
       ev.on('worker.connected', (s) => worker('worker.joined', s, true)),
       ev.on('worker.disconnected', (s) => worker('worker.left', s, false)),
     ];
@@ -179,6 +183,13 @@ export class LiveEvents {
     if (this.activityTimer !== null) clearInterval(this.activityTimer);
     this.activityTimer = null;
     this.activity.clear();
+    this.names.clear();
+  }
+
+  private textOf(wire: string): string {
+    let text = this.names.get(wire);
+    if (text === undefined) this.names.set(wire, (text = wireText(wire)));
+    return text;
   }
 
   /**
