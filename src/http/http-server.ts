@@ -86,6 +86,19 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Runs a parser of user input; an error of its own class (a message meant for the user) becomes a
+ * 400 with that message, anything else stays what it is.
+ */
+export function parsedOr400<T>(errorClass: abstract new (...args: never[]) => Error, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof errorClass) throw new ApiError('BAD_REQUEST', e.message);
+    throw e;
+  }
+}
+
 export function sendError(reply: FastifyReply, code: HttpErrorCode | ErrorCode, message: string): FastifyReply {
   const e = new ApiError(code, message);
   return reply.code(e.status).send({ error: { code, message } });

@@ -8,7 +8,7 @@ import type { AlertEvaluator, AlertStatus } from '../alerts/alert-evaluator.js';
 import { historyKey } from '../alerts/alert-history.js';
 import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-rule.js';
 import { requestAccess } from './auth.js';
-import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
+import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -50,14 +50,7 @@ const oneRule = (status: 200 | 201, description: string) => ({ [status]: { descr
 export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts: AlertEvaluator): void {
   const { store } = deps;
 
-  const parse = (body: unknown): AlertRule => {
-    try {
-      return parseAlertRule(body);
-    } catch (e) {
-      if (e instanceof AlertRuleError) throw new ApiError('BAD_REQUEST', e.message);
-      throw e;
-    }
-  };
+  const parse = (body: unknown): AlertRule => parsedOr400(AlertRuleError, () => parseAlertRule(body));
   const existing = (name: string): AlertStatus => {
     const a = alerts.get(name);
     if (a === undefined) throw new ApiError('ALERT_RULE_NOT_FOUND', `no alert rule ${JSON.stringify(name)}`);

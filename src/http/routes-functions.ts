@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FunctionQueue } from '../engine/function-queue.js';
 import { parseRetryPolicy, PolicyError } from '../engine/retry-policy.js';
-import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
+import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { toWire, wireText } from '../protocol/wire-text.js';
 import { listOf, nameParams, ref, replies, type JsonSchema } from './schemas.js';
 
@@ -55,13 +55,7 @@ export function registerFunctionRoutes(app: FastifyInstance, deps: HttpDeps): vo
     schema: oneFunction('Set its retry policy (stored)', 'setFunctionPolicy', [400], { body: ref('RetryPolicyInput') }),
     attachValidation: true,
   }, async (req) => {
-    let policy;
-    try {
-      policy = parseRetryPolicy(req.body, 'policy');
-    } catch (e) {
-      if (e instanceof PolicyError) throw new ApiError('BAD_REQUEST', e.message);
-      throw e;
-    }
+    const policy = parsedOr400(PolicyError, () => parseRetryPolicy(req.body, 'policy'));
     refuseSchemaErrors(req);
     const name = toWire(req.params.name);
     await store.putSetting(`policy:${name}`, JSON.stringify(policy));

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseScheduleDef, ScheduleError, type ScheduleDef } from '../schedule/cron-schedule.js';
 import type { ScheduleRun, ScheduleView } from '../schedule/scheduler.js';
-import { ApiError, refuseSchemaErrors, type HttpDeps } from './http-server.js';
+import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -62,14 +62,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
   const settled = async (): Promise<void> => {
     await journal?.commitAndWait(false);
   };
-  const parse = (raw: unknown): ScheduleDef => {
-    try {
-      return parseScheduleDef(raw);
-    } catch (e) {
-      if (e instanceof ScheduleError) throw new ApiError('BAD_REQUEST', e.message);
-      throw e;
-    }
-  };
+  const parse = (raw: unknown): ScheduleDef => parsedOr400(ScheduleError, () => parseScheduleDef(raw));
   const existing = (name: string): ScheduleView => {
     const v = scheduler.get(name);
     if (v === null) throw new ApiError('SCHEDULE_NOT_FOUND', `no schedule ${JSON.stringify(name)}`);
