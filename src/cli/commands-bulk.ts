@@ -6,30 +6,15 @@
  */
 import type { Command } from 'commander';
 import { clientAction, clientOptions, UsageError, type ClientContext } from './client-command.js';
-import { addJobFilterOptions, jobFilterFrom, type JobFilterJson } from './job-filter-options.js';
+import type { BulkAction } from '../http/bulk-actions.js';
+import type { operationView } from '../http/bulk-operations.js';
+import { addJobFilterOptions, jobFilterFrom } from './job-filter-options.js';
 import { bar, ProgressLine } from './progress-bar.js';
 
-type Action = 'cancel' | 'retry';
+/** An operation as /api/v1/operations/{id} returns it (the server's view, as JSON). */
+export type OperationJson = ReturnType<typeof operationView>;
 
-/** An operation as /api/v1/operations/{id} returns it. */
-export interface OperationJson {
-  id: string;
-  action: Action;
-  filter: JobFilterJson;
-  all: boolean;
-  state: 'running' | 'done' | 'failed' | 'stopped';
-  total: number | null;
-  matched: number;
-  done: number;
-  skipped: number;
-  errors: number;
-  skippedJobs: { handle: string; reason: string }[];
-  startedAt: string;
-  finishedAt: string | null;
-  message: string | null;
-}
-
-const PAST: Record<Action, string> = { cancel: 'cancelled', retry: 'retried' };
+const PAST: Record<BulkAction, string> = { cancel: 'cancelled', retry: 'retried' };
 const POLL_MS = 200;
 
 function progressTexts(op: OperationJson): [tty: string, plain: string] {
@@ -59,7 +44,7 @@ function summary(op: OperationJson): string {
 /** Flags that narrow the walk; the server refuses an operation without one unless told --all. */
 const NARROWING = ['function', 'unique', 'q', 'since', 'until'] as const;
 
-async function runBulk(action: Action, ctx: ClientContext, opts: Record<string, unknown>): Promise<void> {
+async function runBulk(action: BulkAction, ctx: ClientContext, opts: Record<string, unknown>): Promise<void> {
   const filter = jobFilterFrom(opts);
   if (opts.all !== true && NARROWING.every((k) => filter[k] === undefined)) {
     const states = filter.state ?? (action === 'cancel' ? 'running, queued and scheduled' : 'failed and abandoned');
@@ -101,7 +86,7 @@ async function runBulk(action: Action, ctx: ClientContext, opts: Record<string, 
 }
 
 export function registerBulkCommands(jobs: Command): void {
-  const help: Record<Action, [string, string]> = {
+  const help: Record<BulkAction, [string, string]> = {
     cancel: [
       'cancel every job matching the filter (on the server, with progress); Ctrl-C stops it',
       'only jobs in this state (default: running, queued and scheduled)',

@@ -228,7 +228,7 @@ export function operationView(op: Readonly<Operation>) {
     id: op.id, action: op.action, filter: op.filter, all: op.all, state: op.state, total: op.total,
     matched: op.matched, done: op.done, skipped: op.skipped, errors: op.errors,
     skippedJobs: op.skippedJobs.map((s) => ({ handle: s.handle, reason: s.reason })),
-    startedAt: iso(op.startedAt), finishedAt: iso(op.finishedAt), message: op.message,
+    startedAt: new Date(op.startedAt).toISOString(), finishedAt: iso(op.finishedAt), message: op.message,
   };
 }
 
