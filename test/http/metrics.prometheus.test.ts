@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpServer } from '../../src/http/http-server.js';
 import { Metrics } from '../../src/stats/metrics.js';
-import { PacketType } from '../support/raw-client.js';
-import { setup } from './http-setup.js';
+import { setup, worker } from './http-setup.js';
 
 /** Parses the text exposition into `name{labels}` → value, checking every line's shape. */
 function parse(text: string): Map<string, number> {
@@ -27,16 +26,9 @@ test('metrics: counters, queue gauges and time histograms follow real jobs', asy
   t.after(() => http.close());
   for (const payload of ['a', 'b', 'c']) assert.equal((await s.post('/api/v1/jobs', { function: 'mail', payload })).status, 201);
   await s.post('/api/v1/jobs', { function: 'mail', priority: 'high' });
-  const w = await s.connect();
-  w.send(PacketType.CAN_DO, ['mail']);
-  w.send(PacketType.GRAB_JOB);
-  const a = await w.expect(PacketType.JOB_ASSIGN);
-  w.send(PacketType.WORK_COMPLETE, [a.args[0]!, 'ok']);
-  w.send(PacketType.GRAB_JOB);
-  const b = await w.expect(PacketType.JOB_ASSIGN);
-  w.send(PacketType.WORK_FAIL, [b.args[0]!]);
-  w.send(PacketType.ECHO_REQ, ['sync']);
-  await w.expect(PacketType.ECHO_RES);
+  const w = await worker(s, 'mail');
+  await w.complete((await w.grab()).handle, 'ok');
+  await w.fail((await w.grab()).handle);
 
   const res = await http.inject({ method: 'GET', url: '/metrics' });
   assert.equal(res.statusCode, 200);

@@ -9,8 +9,7 @@ import { buildHttpServer } from '../../src/http/http-server.js';
 import { RollupWriter } from '../../src/stats/rollup-writer.js';
 import { StatsEngine } from '../../src/stats/stats-engine.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { setup, type HttpSetup } from './http-setup.js';
-import { PacketType } from '../support/raw-client.js';
+import { setup, worker, type HttpSetup } from './http-setup.js';
 
 async function withStats(s: HttpSetup, t: { after(fn: () => unknown): void }) {
   const stats = new StatsEngine(s.app.engine);
@@ -29,16 +28,9 @@ test('stats: the snapshot follows real jobs; the window is checked; off means 40
   assert.equal((await s.get('/api/v1/stats')).status, 404, 'not collected without the stats engine');
   const { get } = await withStats(s, t);
   for (const payload of ['a', 'b', 'c']) assert.equal((await s.post('/api/v1/jobs', { function: 'mail', payload })).status, 201);
-  const w = await s.connect();
-  w.send(PacketType.CAN_DO, ['mail']);
-  w.send(PacketType.GRAB_JOB);
-  const a = await w.expect(PacketType.JOB_ASSIGN);
-  w.send(PacketType.WORK_COMPLETE, [a.args[0]!, 'ok']);
-  w.send(PacketType.GRAB_JOB);
-  const b = await w.expect(PacketType.JOB_ASSIGN);
-  w.send(PacketType.WORK_FAIL, [b.args[0]!]);
-  w.send(PacketType.ECHO_REQ, ['sync']);
-  await w.expect(PacketType.ECHO_RES);
+  const w = await worker(s, 'mail');
+  await w.complete((await w.grab()).handle, 'ok');
+  await w.fail((await w.grab()).handle);
 
   const r = await get('/api/v1/stats?window=1m');
   assert.equal(r.status, 200);
