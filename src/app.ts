@@ -22,7 +22,7 @@ import { Scheduler } from './schedule/scheduler.js';
 import { Journal } from './store/journal.js';
 import { createStore } from './store/open-store.js';
 import { recoverJobs } from './store/recovery.js';
-import { RetentionPruner } from './store/retention-pruner.js';
+import { RetentionPruner, ROLLUP_KEEP_MS } from './store/retention-pruner.js';
 import type { RetentionRules } from './store/store.js';
 import type { Store } from './store/store.js';
 
@@ -30,9 +30,6 @@ export const VERSION: string = (() => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 })();
-
-/** How long the stats engine's minute roll-ups are kept in the store. */
-const ROLLUP_KEEP_MS = 30 * 24 * 3_600_000;
 
 /** gearmand's level names on pino's levels. */
 const PINO_LEVEL: Record<VerboseLevel, string> = {

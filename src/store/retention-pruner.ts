@@ -1,8 +1,9 @@
 /**
  * Deletes finished jobs the retention rules no longer keep, minute roll-ups past their age, and
  * cron firings beyond each schedule's newest FIRINGS_KEPT (a schedule firing every second would
- * otherwise add 86,400 rows a day for ever), a small chunk at a time so the server never stalls: each pass deletes up to `chunk` rows, yields
- * to the event loop, and goes on while there is more, then sleeps until the next interval.
+ * otherwise add 86,400 rows a day for ever), a small chunk at a time so the server never stalls:
+ * each pass deletes up to `chunk` rows, yields to the event loop, and goes on while there is
+ * more, then sleeps until the next interval.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
@@ -10,6 +11,9 @@ import type { RetentionRules, Store } from './store.js';
 
 /** Cron firings kept per schedule: the scheduler reads the newest; the rest is recent history. */
 export const FIRINGS_KEPT = 100;
+
+/** How long the stats engine's minute roll-ups are kept (ms). */
+export const ROLLUP_KEEP_MS = 30 * 24 * 3_600_000;
 
 export interface PrunerOptions {
   rules: RetentionRules;

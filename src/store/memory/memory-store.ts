@@ -3,9 +3,7 @@ import type {
   CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
 } from '../store.js';
 import type { RollupFilter, RollupRecord } from '../store.js';
-
-/** How long a memory store keeps roll-ups (no retention pruner runs for it). */
-const MEMORY_ROLLUP_KEEP_MS = 30 * 24 * 3_600_000;
+import { ROLLUP_KEEP_MS } from '../retention-pruner.js';
 
 /**
  * The gearmand-like store: nothing survives a restart. It keeps records in memory with the same
@@ -193,10 +191,10 @@ export class MemoryStore implements Store {
 
   async rollupsAppend(rows: readonly RollupRecord[]): Promise<void> {
     for (const r of rows) this.rollups.push(structuredClone(r));
-    // Nothing prunes a memory store; it keeps the roll-ups of the last MEMORY_ROLLUP_KEEP_MS.
+    // No retention pruner runs for a memory store: it keeps what the pruner would (ROLLUP_KEEP_MS).
     const newest = rows.reduce((m, r) => Math.max(m, r.at), -Infinity);
-    if (this.rollups.length > 0 && this.rollups[0]!.at < newest - MEMORY_ROLLUP_KEEP_MS) {
-      this.rollups = this.rollups.filter((r) => r.at >= newest - MEMORY_ROLLUP_KEEP_MS);
+    if (this.rollups.length > 0 && this.rollups[0]!.at < newest - ROLLUP_KEEP_MS) {
+      this.rollups = this.rollups.filter((r) => r.at >= newest - ROLLUP_KEEP_MS);
     }
   }
 
