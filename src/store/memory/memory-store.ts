@@ -1,8 +1,8 @@
 import { decodeCursor, handleId, isFinished, pageOf, retentionPlan } from '../job-filter.js';
 import type {
-  CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+  CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, RollupFilter, RollupRecord,
+  Store, StoredJob,
 } from '../store.js';
-import type { RollupFilter, RollupRecord } from '../store.js';
 import { ROLLUP_KEEP_MS } from '../retention-pruner.js';
 
 /**

@@ -9,8 +9,8 @@
  * Two updates of one job in a batch go in successive rounds, in batch order.
  * When the order cannot matter (`joinable`), all of it may run as one statement.
  */
-import type { CommitBatch, JobDelta } from '../store.js';
-import { pgText, STATE_CODE } from './queries.js';
+import { STATE_CODE, type CommitBatch, type JobDelta } from '../store.js';
+import { pgText } from './queries.js';
 
 export interface BatchPlan {
   before: unknown[][][];

@@ -19,8 +19,9 @@
 import pg from 'pg';
 import type { ClaimCapabilities, JobClaims } from '../claims.js';
 import { decodeCursor, handleId, pageOf, retentionPlan } from '../job-filter.js';
-import type {
-  CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, Store, StoredJob,
+import {
+  STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
+  type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { UniqueConflictError } from '../unique-conflict.js';
 import { planBatch, type BatchPlan } from './batch-plan.js';
@@ -28,11 +29,10 @@ import { migrate } from './migrations.js';
 import {
   ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, countJobsQuery, listJobsQuery,
   LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
-  STATE_CODE, toRecord, toStoredJob, type ActiveRow, type JobRow,
+  toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
 import { rollupFromRow } from '../rollup-columns.js';
 import { rollupsAppendQuery, rollupsPruneQuery, rollupsRangeQuery } from './rollup-queries.js';
-import type { RollupFilter, RollupRecord } from '../store.js';
 import { writeQuery } from './write-statements.js';
 
 export interface PostgresStoreOptions {

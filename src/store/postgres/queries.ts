@@ -5,7 +5,6 @@
 import type pg from 'pg';
 import { JOB_STATES, STATE_CODE, type JobRecord, type StoredJob } from '../store.js';
 
-export { STATE_CODE };
 export const SCHEDULED = STATE_CODE.get('scheduled')!;
 export const QUEUED = STATE_CODE.get('queued')!;
 export const RUNNING = STATE_CODE.get('running')!;

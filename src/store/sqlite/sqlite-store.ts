@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { decodeCursor, handleId, pageOf } from '../job-filter.js';
 import {
   JOB_STATES, STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
-  type RetentionRules, type Store, type StoredJob,
+  type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
-import type { RollupFilter, RollupRecord } from '../store.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
@@ -22,7 +21,6 @@ export interface SqliteStoreOptions {
   /** fsync: acknowledged jobs survive a power cut; os: they survive a process crash. */
   durability: 'fsync' | 'os';
 }
-
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
