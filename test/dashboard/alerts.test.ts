@@ -4,25 +4,14 @@
  * a reload; a real gearman worker drains them and it resolves, both in the history; the rule is
  * edited and deleted from the UI. Config-file rules and the read-only token show no actions.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { screenshot } from '../support/browser.js';
-import { assertSucceeded, gearman, gearmanWorker, PeerGroup, type PeerEnv } from '../support/peers.js';
-import { dashboardEnv, type DashboardEnv } from './dashboard-setup.js';
-
-/** Real Gearman peers against the dashboard's server, killed when the test ends. */
-function peersFor(t: TestContext, env: DashboardEnv): PeerEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'gearhq-dash-alerts-'));
-  const peers = new PeerGroup();
-  t.after(async () => {
-    await peers.killAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { kind: 'gearhq', server: env.server, peers, dir, hostArgs: ['-h', env.server.host, '-p', String(env.server.port)] };
-}
+import { assertSucceeded, gearman, gearmanWorker } from '../support/peers.js';
+import { dashboardEnv, peersFor } from './dashboard-setup.js';
 
 test('a rule added in the UI fires live when jobs pile up, resolves when a worker drains them, and is edited and deleted', async (t) => {
   const env = await dashboardEnv(t);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowser, type Browser, type ProbedPage } from '../support/browser.js';
+import { PeerGroup, type PeerEnv } from '../support/peers.js';
 import { freePort, startServer, waitForHttp, type RunningServer } from '../support/servers.js';
 
 export interface DashboardEnv {
@@ -51,4 +52,15 @@ export async function dashboardEnv(t: TestContext, args: string[] = [], beforeSt
       return { status: r.status, body: text ? JSON.parse(text) : null };
     },
   };
+}
+
+/** Real Gearman peers (CLI, workers) against the dashboard's server, killed when the test ends. */
+export function peersFor(t: TestContext, env: DashboardEnv): PeerEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'gearhq-dash-peers-'));
+  const peers = new PeerGroup();
+  t.after(async () => {
+    await peers.killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { kind: 'gearhq', server: env.server, peers, dir, hostArgs: ['-h', env.server.host, '-p', String(env.server.port)] };
 }

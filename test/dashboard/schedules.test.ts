@@ -10,19 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { screenshot } from '../support/browser.js';
-import { gearmanWorker, PeerGroup, type PeerEnv } from '../support/peers.js';
-import { dashboardEnv, type DashboardEnv } from './dashboard-setup.js';
-
-/** Real Gearman peers against the dashboard's server, killed when the test ends. */
-function peersFor(t: TestContext, env: DashboardEnv): PeerEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'gearhq-dash-sched-'));
-  const peers = new PeerGroup();
-  t.after(async () => {
-    await peers.killAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { kind: 'gearhq', server: env.server, peers, dir, hostArgs: ['-h', env.server.host, '-p', String(env.server.port)] };
-}
+import { gearmanWorker } from '../support/peers.js';
+import { dashboardEnv, peersFor } from './dashboard-setup.js';
 
 /** A config file with these contents, removed after the test. */
 function configFile(t: TestContext, contents: unknown): string {
