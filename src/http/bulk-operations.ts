@@ -24,6 +24,7 @@ import type { JobRecord } from '../store/store.js';
 import { ACTION_STATES, type BulkAction, type OperationState } from './bulk-actions.js';
 import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, type JobListSource, type JobQuery, type JobQueryInput } from './job-query.js';
+import { isoTime } from './iso-time.js';
 
 
 export interface OperationsOptions {
@@ -223,12 +224,11 @@ export class BulkOperations {
 
 /** The JSON shape of an operation (times ISO-8601). */
 export function operationView(op: Readonly<Operation>) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     id: op.id, action: op.action, filter: op.filter, all: op.all, state: op.state, total: op.total,
     matched: op.matched, done: op.done, skipped: op.skipped, errors: op.errors,
     skippedJobs: op.skippedJobs.map((s) => ({ handle: s.handle, reason: s.reason })),
-    startedAt: new Date(op.startedAt).toISOString(), finishedAt: iso(op.finishedAt), message: op.message,
+    startedAt: isoTime(op.startedAt), finishedAt: isoTime(op.finishedAt), message: op.message,
   };
 }
 

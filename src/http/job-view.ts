@@ -6,6 +6,7 @@ import type { Job } from '../engine/job.js';
 import { PRIORITY_NAMES } from '../engine/job.js';
 import type { JobEventRecord, JobRecord } from '../store/store.js';
 import { wireText } from '../protocol/wire-text.js';
+import { isoTime } from './iso-time.js';
 
 export interface BytesView {
   size: number;
@@ -28,7 +29,8 @@ export function bytesView(data: Buffer | null, size: number | null, previewBytes
   }
 }
 
-const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
+/** Job times: 0 means not set, like null. */
+const iso = (ms: number | null): string | null => isoTime(ms === 0 ? null : ms);
 
 export interface TimelineEvent {
   at: string | null;

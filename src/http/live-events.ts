@@ -20,6 +20,7 @@ import { PRIORITY_NAMES, type Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
 import { operationFunction, operationView, type BulkOperations } from './bulk-operations.js';
 import { wireText } from '../protocol/wire-text.js';
+import { isoTime } from './iso-time.js';
 
 export interface LiveEventsOptions {
   /** A comment line keeps proxies and clients from timing the stream out. */
@@ -63,8 +64,6 @@ interface Subscriber {
   queuedBytes: number;
   closed: boolean;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class LiveEvents {
   private readonly subscribers = new Set<Subscriber>();
@@ -114,25 +113,25 @@ export class LiveEvents {
     const job = (type: string, j: Job, extra?: () => Record<string, unknown>) => {
       const fn = this.textOf(j.fn.name);
       this.publish(type, fn, () => ({
-        type, at: iso(this.engine.clock.now()), handle: j.handle, function: fn, state: j.state, ...extra?.(),
+        type, at: isoTime(this.engine.clock.now()), handle: j.handle, function: fn, state: j.state, ...extra?.(),
       }));
     };
     const worker = (type: string, s: Session, functions: boolean) => {
       this.publish(type, null, () => ({
-        type, at: iso(this.engine.clock.now()), worker: s.id, clientId: wireText(s.clientId), address: s.address,
+        type, at: isoTime(this.engine.clock.now()), worker: s.id, clientId: wireText(s.clientId), address: s.address,
         ...(functions ? { functions: s.abilities.map((a) => wireText(a.fn.name)) } : {}),
       }));
     };
     this.unsubscribe = [
       ev.on('job.submitted', (j) => job('job.submitted', j, () => ({
-        priority: PRIORITY_NAMES[j.priority], background: j.background, ...(j.dueAt > 0 ? { runAt: iso(j.dueAt) } : {}),
+        priority: PRIORITY_NAMES[j.priority], background: j.background, ...(j.dueAt > 0 ? { runAt: isoTime(j.dueAt) } : {}),
       }))),
       ev.on('job.due', (j) => job('job.due', j)),
       ev.on('job.assigned', (j, w) => job('job.started', j, () => ({ worker: w.id, attempt: j.attempts }))),
       ev.on('job.completed', (j) => job('job.completed', j)),
       ev.on('job.failed', (j, reason) => job('job.failed', j, () => ({ reason }))),
-      ev.on('job.retrying', (j, outcome, at) => job('job.retrying', j, () => ({ outcome, runAt: iso(at) }))),
-      ev.on('job.rescheduled', (j, at) => job('job.rescheduled', j, () => ({ runAt: iso(at) }))),
+      ev.on('job.retrying', (j, outcome, at) => job('job.retrying', j, () => ({ outcome, runAt: isoTime(at) }))),
+      ev.on('job.rescheduled', (j, at) => job('job.rescheduled', j, () => ({ runAt: isoTime(at) }))),
       ev.on('job.cancelled', (j) => job('job.cancelled', j)),
       ev.on('job.abandoned', (j) => job('job.abandoned', j)),
       ev.on('job.requeued', (j, reason) => job('job.requeued', j, () => ({ reason }))),
@@ -143,14 +142,14 @@ export class LiveEvents {
       this.unsubscribe.push(this.alerts.onChange((a: AlertStatus, t: AlertTransition) => {
         const type = `alert.${t.to}`;
         this.publish(type, a.rule.function ?? null, () => ({
-          type, at: iso(t.at), rule: a.rule.name, metric: a.rule.metric, function: a.rule.function ?? null,
+          type, at: isoTime(t.at), rule: a.rule.name, metric: a.rule.metric, function: a.rule.function ?? null,
           state: t.to, previousState: t.from, value: t.value, op: a.rule.op, threshold: a.rule.threshold,
         }));
       }));
     }
     if (this.operations !== null) {
       this.unsubscribe.push(this.operations.onChange((op, type) => {
-        this.publish(type, operationFunction(op), () => ({ type, at: iso(this.engine.clock.now()), operation: operationView(op) }));
+        this.publish(type, operationFunction(op), () => ({ type, at: isoTime(this.engine.clock.now()), operation: operationView(op) }));
       }));
     }
     this.heartbeat = setInterval(() => {
@@ -172,7 +171,7 @@ export class LiveEvents {
       if (fn === '') other += c.events;
       else functions[fn] = c;
     }
-    this.publish('activity', null, () => ({ type: 'activity', at: iso(this.engine.clock.now()), functions, other }));
+    this.publish('activity', null, () => ({ type: 'activity', at: isoTime(this.engine.clock.now()), functions, other }));
   }
 
   private unlisten(): void {
@@ -244,7 +243,7 @@ export class LiveEvents {
     const socket = sub.res.socket;
     this.drop(sub);
     const data = JSON.stringify({
-      type: 'overflow', at: iso(this.engine.clock.now()), dropped,
+      type: 'overflow', at: isoTime(this.engine.clock.now()), dropped,
       message: 'this client fell too far behind; reconnect and read current state from the API',
     });
     sub.res.end(`event: overflow\ndata: ${data}\n\n`);

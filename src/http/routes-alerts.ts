@@ -10,8 +10,8 @@ import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-
 import { requestAccess } from './auth.js';
 import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
+import { isoTime } from './iso-time.js';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const ALERT_STATES = ['inactive', 'pending', 'firing', 'resolved'];
 
 /**
@@ -38,9 +38,9 @@ export function alertView(a: AlertStatus) {
     forSeconds: a.rule.forSeconds,
     state: a.state,
     value: a.value,
-    since: iso(a.since),
-    lastEvaluatedAt: iso(a.lastEvaluatedAt),
-    history: a.history.map((t) => ({ from: t.from, to: t.to, at: iso(t.at), value: t.value })),
+    since: isoTime(a.since),
+    lastEvaluatedAt: isoTime(a.lastEvaluatedAt),
+    history: a.history.map((t) => ({ from: t.from, to: t.to, at: isoTime(t.at), value: t.value })),
   };
 }
 

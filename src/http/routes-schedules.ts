@@ -9,8 +9,7 @@ import { parseScheduleDef, ScheduleError, type ScheduleDef } from '../schedule/c
 import type { ScheduleRun, ScheduleView } from '../schedule/scheduler.js';
 import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { isoTime } from './iso-time.js';
 
 function dryRunOf(query: { dryRun?: string }): boolean {
   const v = query.dryRun;
@@ -51,11 +50,11 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: HttpDeps): vo
   const out = async (v: ScheduleView) => {
     const runs = await runsOf(v);
     const recentRuns = await Promise.all(runs.map(async (r) => ({
-      at: iso(r.at), handle: r.handle, state: r.handle === null ? null : await stateOf(r.handle), error: r.error,
+      at: isoTime(r.at), handle: r.handle, state: r.handle === null ? null : await stateOf(r.handle), error: r.error,
     })));
     return {
-      ...v, source: deps.configSchedules.has(v.name) ? 'config' : 'api', lastRunAt: iso(v.lastRunAt),
-      nextRuns: v.nextRuns.map((t) => iso(t)), recentRuns,
+      ...v, source: deps.configSchedules.has(v.name) ? 'config' : 'api', lastRunAt: isoTime(v.lastRunAt),
+      nextRuns: v.nextRuns.map((t) => isoTime(t)), recentRuns,
     };
   };
   /** Finished jobs' states are read from the store: let what the engine did reach it first. */
