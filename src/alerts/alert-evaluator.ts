@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../engine/clock.js';
 import type { FunctionStats, StatsSnapshot, StatsSource, StatsWindow } from '../stats/stats-types.js';
 import { HISTORY_KEY_PREFIX, parseStoredHistory } from './alert-history.js';
-import { compare, parseAlertRule, type AlertRule } from './alert-rule.js';
+import { compare, parseAlertRule, RULE_KEY_PREFIX, type AlertRule } from './alert-rule.js';
 import type { AlertNotifier, AlertState, AlertTransition } from './notifiers.js';
 import { toWire } from '../protocol/wire-text.js';
 
@@ -84,8 +84,8 @@ export class AlertEvaluator {
   restoreRules(configRules: readonly AlertRule[], settings: Record<string, string>): void {
     for (const rule of configRules) this.setRule(rule, 'config');
     for (const [key, value] of Object.entries(settings)) {
-      if (!key.startsWith('alert-rule:')) continue;
-      const name = key.slice('alert-rule:'.length);
+      if (!key.startsWith(RULE_KEY_PREFIX)) continue;
+      const name = key.slice(RULE_KEY_PREFIX.length);
       if (this.alerts.has(name)) continue;
       try {
         this.setRule(parseAlertRule(JSON.parse(value), key), 'api');

@@ -44,6 +44,10 @@ export interface AlertRule {
   notify: NotifyTarget[];
 }
 
+/** Rules made through the API are stored as the setting `alert-rule:<name>` (JSON). */
+export const RULE_KEY_PREFIX = 'alert-rule:';
+export const ruleKey = (name: string): string => `${RULE_KEY_PREFIX}${name}`;
+
 export class AlertRuleError extends Error {
   override name = 'AlertRuleError';
 }

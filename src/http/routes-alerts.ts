@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertEvaluator, AlertStatus } from '../alerts/alert-evaluator.js';
 import { historyKey } from '../alerts/alert-history.js';
-import { AlertRuleError, parseAlertRule, type AlertRule } from '../alerts/alert-rule.js';
+import { AlertRuleError, parseAlertRule, ruleKey, type AlertRule } from '../alerts/alert-rule.js';
 import { requestAccess } from './auth.js';
 import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http-server.js';
 import { listOf, nameParams, ref, replies } from './schemas.js';
@@ -62,7 +62,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
     }
   };
   const save = async (rule: AlertRule): Promise<AlertStatus> => {
-    await store.putSetting(`alert-rule:${rule.name}`, JSON.stringify(rule));
+    await store.putSetting(ruleKey(rule.name), JSON.stringify(rule));
     // A new or replaced rule's alert starts again from inactive with no history, here and after a restart.
     await store.putSetting(historyKey(rule.name), null);
     alerts.setRule(rule, 'api');
@@ -131,7 +131,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, alerts
   }, async (req, reply) => {
     const a = existing(req.params.name);
     editable(a);
-    await store.putSetting(`alert-rule:${a.rule.name}`, null);
+    await store.putSetting(ruleKey(a.rule.name), null);
     await store.putSetting(historyKey(a.rule.name), null);
     alerts.deleteRule(a.rule.name);
     return reply.code(204).send();
