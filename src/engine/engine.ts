@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { PacketType } from '../protocol/packets.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { EngineEmitter, type FailReason, type RequeueReason } from './events.js';
+import { ActiveJobs } from './active-jobs.js';
 import { FunctionQueue } from './function-queue.js';
 import { Job, Priority } from './job.js';
 import { DueIndex } from './due-index.js';
@@ -71,8 +72,8 @@ export class Engine {
   readonly events = new EngineEmitter();
   readonly functions = new Map<string, FunctionQueue>();
   /** Active jobs (scheduled, queued, running) by handle. */
-  readonly jobs = new Map<string, Job>();
-  /** Most recently created active job per unique, across functions (GET_STATUS_UNIQUE). */
+  readonly jobs = new ActiveJobs();
+  /** Coalescing keys per function, and GET_STATUS_UNIQUE across them. */
   private readonly uniques = new UniqueIndex();
   private readonly due: DueIndex;
   private nextHandle: number;
@@ -155,7 +156,7 @@ export class Engine {
     const handle = `${o.handlePrefix}:${id}`;
     const job = new Job(id, handle, fn, req.unique, req.payload, req.priority, req.background,
       req.reducer, req.dueAt > now ? req.dueAt : 0, now);
-    this.jobs.set(handle, job);
+    this.jobs.add(job);
     this.uniques.add(job, key);
     if (!req.background && session !== null) this.attachClient(job, session);
     this.events.emit('job.submitted', job, session);
@@ -174,7 +175,7 @@ export class Engine {
       r.dueAt > now ? r.dueAt : 0, r.submittedAt);
     job.retries = r.retries;
     job.attempts = r.attempts;
-    this.jobs.set(job.handle, job);
+    this.jobs.add(job);
     this.uniques.add(job, coalesceKey(r.unique, r.payload));
     if (r.id >= this.nextHandle) this.nextHandle = r.id + 1;
     this.placeAt(job, job.dueAt);
@@ -208,7 +209,7 @@ export class Engine {
   }
 
   statusByUnique(unique: string): JobStatus {
-    const job = this.uniques.byUniqueAnywhere(unique);
+    const job = this.uniques.byUniqueAnywhere(unique, this.functions.values(), this.jobs.values());
     if (job === undefined || !job.isActive) return UNKNOWN_STATUS;
     return statusOf(job);
   }
@@ -665,7 +666,7 @@ export class Engine {
     else if (job.state === 'queued') fn.queued[job.priority]!--;
     else if (job.state === 'scheduled') fn.scheduledByPriority[job.priority]!--;
     job.state = state;
-    this.jobs.delete(job.handle);
+    this.jobs.remove(job);
     this.uniques.remove(job);
     if (job.clients !== null) {
       for (const c of job.clients) c.attached?.delete(job);

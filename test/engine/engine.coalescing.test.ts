@@ -181,3 +181,11 @@ test('coalescing: statusByUnique still finds the older job once the newer one wi
   assert.ok(t.engine.jobs.has(older.handle), 'the f1 job is still queued');
   assert.equal(t.engine.statusByUnique('u').known, true, 'an active job with unique "u" exists');
 });
+
+test('coalescing: statusByUnique finds `-` jobs (indexed by workload) by their unique `-`', () => {
+  const t = setup();
+  t.submit(null, 'f1', { unique: '-', background: true, payload: 'a' });
+  const newer = t.submit(null, 'f2', { unique: '-', background: true, payload: 'b' });
+  t.engine.cancel(newer.handle);
+  assert.equal(t.engine.statusByUnique('-').known, true, 'the f1 job is still queued');
+});

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { handleNumber } from '../../src/engine/active-jobs.js';
+import { Engine } from '../../src/engine/engine.js';
+import { Priority } from '../../src/engine/job.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+test('handleNumber: the digits after the last colon, or -1 when a handle does not end in them', () => {
+  assert.equal(handleNumber('H:host:42'), 42);
+  assert.equal(handleNumber('H:host:0'), 0);
+  assert.equal(handleNumber('7'), 7);
+  assert.equal(handleNumber('H:host:123456789012345'), 123456789012345);
+  assert.equal(handleNumber('H:host:1234567890123456'), -1, 'more digits than a double holds exactly');
+  assert.equal(handleNumber('H:host:'), -1);
+  assert.equal(handleNumber('H:host:4x'), -1);
+  assert.equal(handleNumber('H:host-42'), -1);
+  assert.equal(handleNumber(''), -1);
+});
+
+test('a restored job keeps its handle with an old prefix: found by that exact handle only', () => {
+  const engine = new Engine({
+    clock: new FakeClock(), handlePrefix: 'H:new', jobRetries: 0, workerWakeup: 0, roundRobin: false,
+    maxFunctionBytes: 512, maxUniqueBytes: 64, maxPayloadBytes: 1 << 20,
+  });
+  const old = engine.restore({
+    id: 7, handle: 'H:old:7', fn: 'f', unique: '', payload: Buffer.from('x'), priority: Priority.NORMAL,
+    background: true, dueAt: 0, reducer: '', submittedAt: 0, retries: 0, attempts: 0,
+  });
+  assert.equal(engine.jobs.get('H:old:7'), old);
+  assert.equal(engine.jobs.get('H:new:7'), undefined, 'same number, other prefix');
+  assert.equal(engine.status('H:old:7').known, true);
+  const fresh = engine.submit(null, { fn: 'f', unique: '', payload: Buffer.alloc(0), priority: Priority.NORMAL, background: true, dueAt: 0, reducer: '' });
+  assert.ok(typeof fresh !== 'string');
+  assert.equal(fresh.handle, 'H:new:8', 'numbering goes on after the restored job');
+  assert.equal(engine.jobs.get('H:new:8'), fresh);
+  assert.equal(engine.jobs.size, 2);
+});
