@@ -57,6 +57,7 @@ typedef struct {
   int helper_pid;
   int timeout_s; /* whole-run deadline: give up and report an error instead of hanging */
   int lib_unique; /* 1: let libgearman generate a UUID unique per job */
+  int random_unique; /* 1: bg-submit sends a random 32-hex-digit unique per job (like UUIDv4) */
 } options_t;
 
 static options_t opt = {
@@ -74,6 +75,7 @@ static options_t opt = {
     .helper_pid = 0,
     .timeout_s = 300,
     .lib_unique = 0,
+    .random_unique = 0,
 };
 
 static void usage(void) {
@@ -81,7 +83,7 @@ static void usage(void) {
           "usage: loadgen --scenario bg-submit|drain|fg-echo [--host H] [--port P]\n"
           "               [--jobs N] [--conns C] [--batch B] [--clients K] [--workers W]\n"
           "               [--payload BYTES] [--fn NAME] [--server-pid PID] [--helper-pid PID]\n"
-          "               [--timeout S] [--lib-unique]\n");
+          "               [--timeout S] [--lib-unique] [--random-unique]\n");
   exit(2);
 }
 
@@ -103,6 +105,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--helper-pid")) opt.helper_pid = atoi(NEXT());
     else if (!strcmp(a, "--timeout")) opt.timeout_s = atoi(NEXT());
     else if (!strcmp(a, "--lib-unique")) opt.lib_unique = 1;
+    else if (!strcmp(a, "--random-unique")) opt.random_unique = 1;
     else usage();
 #undef NEXT
   }
@@ -342,11 +345,15 @@ static void *submit_thread(void *arg) {
   pthread_barrier_wait(t->barrier); /* go */
 
   long seq = t->first, end = t->first + t->count;
+  unsigned int rng = (unsigned int)(t->id * 2654435761u) ^ (unsigned int)getpid();
   while (seq < end && rc == GEARMAN_SUCCESS) {
     int n = 0;
     for (; n < opt.batch && seq < end; n++, seq++) {
       const char *u = NULL;
-      if (!opt.lib_unique) {
+      if (opt.random_unique) {
+        snprintf(uniq[n], sizeof uniq[n], "%08x%08x%08x%08x", rand_r(&rng), rand_r(&rng), rand_r(&rng), rand_r(&rng));
+        u = uniq[n];
+      } else if (!opt.lib_unique) {
         snprintf(uniq[n], sizeof uniq[n], "%d-%ld", t->id, seq);
         u = uniq[n];
       }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { jobClaims } from '../../src/store/claims.js';
 import { encodeCursor } from '../../src/store/job-filter.js';
+import { uniqueHash } from '../../src/store/sqlite/unique-key.js';
 import type {
   CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, RollupRecord, Store,
   StoredJob, StoredState,
@@ -430,6 +431,27 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.deepEqual(await store.findByUnique('nope', 10), []);
   });
 
+  it('findByUnique and listJobs by unique: across thousands of jobs, never confused with another unique', async ({ store }) => {
+    // Two uniques whose 20-bit hashes collide (the SQLite store looks uniques up by such hashes),
+    // and jobs far apart in id so a lookup spans many blocks of jobs.
+    const [a, b] = collidingUniques();
+    const deltas: JobDelta[] = [];
+    for (let id = 1; id <= 5000; id++) {
+      const unique = id === 3 || id === 2100 ? a : id === 4999 ? b : id === 4000 ? a : `other-${id}`;
+      const done = id !== 4000;
+      deltas.push(inserted(newJob(id, { unique, fn: id % 2 === 0 ? 'even' : 'odd' }),
+        done ? { state: 'completed', finishedAt: T0 + id } : {}));
+    }
+    await commit(store, batch(deltas));
+    assert.deepEqual(ids(await store.findByUnique(a, 10)), [4000, 2100, 3]);
+    assert.deepEqual(ids(await store.findByUnique(b, 10)), [4999]);
+    assert.deepEqual(ids((await store.listJobs({ unique: a, limit: 10 })).jobs), [4000, 2100, 3]);
+    assert.deepEqual(ids((await store.listJobs({ unique: a, fn: 'even', state: 'completed', limit: 10 })).jobs), [2100]);
+    assert.deepEqual(ids((await store.listJobs({ unique: a, limit: 10, cursor: encodeCursor(2100) })).jobs), [3]);
+    assert.equal(await store.countJobs({ unique: a }), 3);
+    assert.equal(await store.countJobs({ unique: b, fn: 'odd' }), 1);
+  });
+
   it('listJobs: each filter and their combinations select exactly the matching jobs, newest first', async ({ store }) => {
     const fns = ['a', 'b', 'c'];
     const states: StoredState[] = ['queued', 'completed', 'failed', 'running', 'completed', 'scheduled', 'cancelled'];
@@ -769,4 +791,16 @@ function rollup(fn: string, at: number, over: Partial<RollupRecord> = {}): Rollu
     wait: { ...none }, runtime: { ...none }, timeToCompletion: { p50: 3, p95: 4.5, p99: 1e7, count: 2 },
     queued: 0, running: 0, workers: 0, ...over,
   };
+}
+
+/** Two different uniques with the same hash in the SQLite store's unique keys. */
+function collidingUniques(): [string, string] {
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const u = `collide-${i}`;
+    const h = uniqueHash(u);
+    const earlier = seen.get(h);
+    if (earlier !== undefined) return [earlier, u];
+    seen.set(h, u);
+  }
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { measureBatchCommits, runStoreConformance } from './conformance.js';
 
@@ -39,5 +41,37 @@ test('sqlite: 100k rows in batches of 1000, durable commits (figure in the log)'
     assert.equal((await f.store.loadActive()).length, 100_000);
   } finally {
     await f.cleanup();
+  }
+});
+
+test('sqlite: a data directory from before unique keys (schema 4) is migrated; its jobs are found by unique', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-sqlite-'));
+  try {
+    // Schema 4 as it was released: the jobs table without uniq_key, and an index on the text.
+    const old = new Database(join(dataDir, 'gearhq.sqlite'));
+    old.pragma('journal_mode = WAL');
+    migrate(old, 4);
+    assert.equal(old.pragma('user_version', { simple: true }), 4);
+    const insert = old.prepare(`INSERT INTO jobs (id, handle, fn, uniq, priority, background, state, payload,
+      payload_size, submitted_at) VALUES (?, ?, 'f', ?, 1, 1, ?, x'00', 1, 0)`);
+    for (let id = 1; id <= 3000; id++) insert.run(id, `H:old:${id}`, id % 1000 === 7 ? 'wanted' : id === 5 ? '' : `u${id}`, id === 2007 ? 1 : 3);
+    old.close();
+
+    const store = new SqliteStore({ dataDir, durability: 'fsync' });
+    await store.open();
+    try {
+      assert.deepEqual((await store.findByUnique('wanted', 10)).map((j) => j.id), [2007, 1007, 7]);
+      assert.deepEqual((await store.listJobs({ unique: 'wanted', state: 'queued', limit: 10 })).jobs.map((j) => j.handle), ['H:old:2007']);
+      assert.deepEqual((await store.findByUnique('u42', 10)).map((j) => j.id), [42]);
+      assert.deepEqual((await store.listJobs({ unique: '', limit: 10 })).jobs.map((j) => j.id), [5]);
+    } finally {
+      await store.close();
+    }
+    const reopened = new Database(join(dataDir, 'gearhq.sqlite'), { readonly: true });
+    const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
+    reopened.close();
+    assert.deepEqual(indexes, ['jobs_fn', 'jobs_state', 'jobs_uniq_key'], 'the index on the unique text is gone');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -3,8 +3,12 @@
  * `PRAGMA user_version` records how many have run.
  */
 import type Database from 'better-sqlite3';
+import { uniqueKey } from './unique-key.js';
 
-const MIGRATIONS: readonly string[] = [
+/** A step is SQL, or a function for what SQL alone cannot compute. */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   // 1: jobs with their current state and key times; events for what the row does not tell.
   `CREATE TABLE jobs (
      id INTEGER PRIMARY KEY,          -- the handle's number
@@ -68,16 +72,28 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX rollups_at ON rollups (at);
    CREATE INDEX rollups_fn ON rollups (fn, at);`,
+  // 5: jobs found by unique through an integer key per block of jobs (see unique-key.ts) instead
+  // of an index on the text, which made every commit rewrite pages all over a large tree.
+  (db) => {
+    db.function('gearhq_unique_key', { deterministic: true }, (id, unique) => uniqueKey(id as number, unique as string));
+    db.exec(`ALTER TABLE jobs ADD COLUMN uniq_key INTEGER;
+      UPDATE jobs SET uniq_key = gearhq_unique_key(id, uniq) WHERE uniq <> '';
+      DROP INDEX jobs_uniq;
+      CREATE INDEX jobs_uniq_key ON jobs (uniq_key) WHERE uniq_key IS NOT NULL;`);
+  },
 ];
 
-export function migrate(db: Database.Database): void {
+/** Brings the schema up to date (or, for tests of upgrades, up to step `upTo`). */
+export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`the data directory was written by a newer gearhq (schema ${current} > ${MIGRATIONS.length})`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < upTo; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      const step = MIGRATIONS[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

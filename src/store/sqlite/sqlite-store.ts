@@ -15,6 +15,7 @@ import {
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { UNIQUE_KEY_MATCH, uniqueHash } from './unique-key.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -52,7 +53,7 @@ export class SqliteStore implements Store {
       lastFirings: db.prepare('SELECT schedule, max(tick_at) AS tick FROM schedule_firings GROUP BY schedule'),
       maxId: db.prepare('SELECT max(id) FROM jobs').pluck(),
       byId: db.prepare('SELECT * FROM jobs WHERE id = ?'),
-      byUnique: db.prepare("SELECT * FROM jobs WHERE uniq = ? AND uniq <> '' ORDER BY id DESC LIMIT ?"),
+      byUnique: db.prepare(`SELECT * FROM jobs WHERE ${UNIQUE_KEY_MATCH} AND uniq = ? ORDER BY id DESC LIMIT ?`),
       events: db.prepare('SELECT job_id, at, type, detail FROM job_events WHERE job_id = ? ORDER BY rowid'),
       active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
           due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
@@ -131,7 +132,8 @@ export class SqliteStore implements Store {
   }
 
   async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
-    return (this.stmts.byUnique.all(unique, limit) as JobRow[]).map(toRecord);
+    if (unique === '') return [];
+    return (this.stmts.byUnique.all(uniqueHash(unique), unique, limit) as JobRow[]).map(toRecord);
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
@@ -222,13 +224,18 @@ function toRecord(r: JobRow): JobRecord {
 function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (filter.fn !== undefined) { where.push('fn = ?'); params.push(filter.fn); }
-  if (filter.state !== undefined) { where.push('state = ?'); params.push(STATE_CODE.get(filter.state)); }
+  // With a unique, its keys find the few rows; `+` keeps SQLite from walking a function's or a
+  // state's whole index instead (it cannot tell how few rows the unique's keys match).
+  const byUnique = filter.unique !== undefined && filter.unique !== '';
+  const indexed = byUnique ? '+' : '';
+  if (filter.fn !== undefined) { where.push(`${indexed}fn = ?`); params.push(filter.fn); }
+  if (filter.state !== undefined) { where.push(`${indexed}state = ?`); params.push(STATE_CODE.get(filter.state)); }
   if (filter.unique !== undefined) {
-    // The unique index is partial (uniq <> ''): SQLite uses it only when the query says so too;
-    // `uniq = ?` alone scans the whole table.
-    where.push(filter.unique === '' ? "uniq = ''" : "uniq = ? AND uniq <> ''");
-    if (filter.unique !== '') params.push(filter.unique);
+    if (filter.unique === '') where.push("uniq = ''");
+    else {
+      where.push(`${UNIQUE_KEY_MATCH} AND uniq = ?`);
+      params.push(uniqueHash(filter.unique), filter.unique);
+    }
   }
   if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }
   if (filter.until !== undefined) { where.push('submitted_at < ?'); params.push(filter.until); }
