@@ -34,7 +34,7 @@ export interface EngineOptions {
 export interface SubmitRequest {
   fn: string;
   unique: string;
-  payload: Buffer;
+  payload: string;
   priority: Priority;
   background: boolean;
   /** Ms since the epoch when the job may run; 0 or past = now. */

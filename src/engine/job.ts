@@ -1,6 +1,19 @@
 import type { FunctionQueue } from './function-queue.js';
 import type { Session } from './session.js';
 
+/**
+ * Payloads are kept as latin1 strings, one char per byte: on V8's heap rather than as Buffers,
+ * whose bytes are external memory and bring on old-generation collections (see handlers.ts).
+ */
+export function payloadText(bytes: Buffer): string {
+  return bytes.latin1Slice(0, bytes.length);
+}
+
+/** A payload's bytes, for the store and the HTTP API. */
+export function payloadBytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
 /** Gearman priorities, in the order workers are served. */
 export const enum Priority { HIGH = 0, NORMAL = 1, LOW = 2 }
 export const PRIORITY_NAMES = ['high', 'normal', 'low'] as const;
@@ -45,7 +58,7 @@ export class Job {
     readonly handle: string,
     readonly fn: FunctionQueue,
     readonly unique: string,
-    readonly payload: Buffer,
+    readonly payload: string,
     readonly priority: Priority,
     readonly background: boolean,
     readonly reducer: string,

@@ -54,8 +54,8 @@ export class UniqueIndex {
 }
 
 /** The coalescing key for a unique: none for empty, the workload for `-`, else the unique. */
-export function coalesceKey(unique: string, payload: Buffer): string | null {
+export function coalesceKey(unique: string, payload: string): string | null {
   if (unique.length === 0) return null;
-  if (unique === '-') return payload.length === 0 ? null : '-\0' + payload.latin1Slice(0, payload.length);
+  if (unique === '-') return payload.length === 0 ? null : '-\0' + payload;
   return unique;
 }

@@ -5,7 +5,7 @@
  * bulk operation.
  */
 import type { Engine } from '../engine/engine.js';
-import type { Job } from '../engine/job.js';
+import { payloadText, type Job } from '../engine/job.js';
 import { isFinished } from '../store/job-filter.js';
 import type { JobRecord } from '../store/store.js';
 
@@ -34,7 +34,7 @@ export function retryJob(engine: Engine, rec: JobRecord): ControlOutcome<Job> {
     return { ok: false, reason: `job ${handle}'s payload was stored cut (${rec.payloadSize} bytes); it cannot run again` };
   }
   const job = engine.revive({
-    id: rec.id, handle, fn: rec.fn, unique: rec.unique, payload: rec.payload, priority: rec.priority,
+    id: rec.id, handle, fn: rec.fn, unique: rec.unique, payload: payloadText(rec.payload), priority: rec.priority,
     background: true, dueAt: 0, reducer: rec.reducer, submittedAt: rec.submittedAt, retries: rec.retries,
     attempts: rec.attempts,
   });

@@ -2,8 +2,7 @@
  * The JSON shape of a job in the HTTP API (API.md): times as ISO-8601 UTC, bytes as
  * {size, text} when valid UTF-8 or {size, base64} otherwise, cut to a preview size.
  */
-import type { Job } from '../engine/job.js';
-import { PRIORITY_NAMES } from '../engine/job.js';
+import { payloadBytes, PRIORITY_NAMES, type Job } from '../engine/job.js';
 import type { JobEventRecord, JobRecord } from '../store/store.js';
 import { wireText } from '../protocol/wire-text.js';
 import { isoTime } from './iso-time.js';
@@ -106,7 +105,7 @@ export function liveView(job: Job, previewBytes: number) {
     worker: job.worker === null ? null : `${job.worker.address}#${job.worker.id}`,
     submitter: null,
     progress: { numerator: Number(job.numerator), denominator: Number(job.denominator) },
-    payload: bytesView(job.payload, job.payload.length, previewBytes),
+    payload: bytesView(payloadBytes(job.payload), job.payload.length, previewBytes),
     result: null,
     error: null,
     outcome: null,

@@ -2,7 +2,7 @@
  * /api/v1/jobs: submit, look up, list, and control one job (cancel, retry, reschedule).
  */
 import type { FastifyInstance } from 'fastify';
-import { Job, Priority } from '../engine/job.js';
+import { Job, payloadText, Priority } from '../engine/job.js';
 import { ERRORS } from '../errors/catalogue.js';
 import { forecastJobStart } from '../stats/job-forecast.js';
 import { JOB_STATES } from '../store/store.js';
@@ -82,7 +82,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (b.runAt !== undefined && b.delayMs !== undefined) return sendError(reply, 'BAD_REQUEST', 'give runAt or delayMs, not both');
     const now = engine.clock.now();
     const dueAt = b.runAt !== undefined ? parseTime(b.runAt, 'runAt') : b.delayMs !== undefined ? now + b.delayMs : 0;
-    const payload = b.payloadBase64 !== undefined ? Buffer.from(b.payloadBase64, 'base64') : Buffer.from(b.payload ?? '', 'utf8');
+    const payload = payloadText(b.payloadBase64 !== undefined ? Buffer.from(b.payloadBase64, 'base64') : Buffer.from(b.payload ?? '', 'utf8'));
     const result = engine.submit(null, {
       fn: toWire(b.function), unique: toWire(b.unique ?? ''), payload, priority: PRIORITY[b.priority ?? 'normal']!,
       background: true, dueAt, reducer: '',

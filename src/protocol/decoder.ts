@@ -5,8 +5,9 @@ import { HEADER_SIZE, MAX_PACKET_TYPE, PACKETS, REQ_MAGIC, RES_MAGIC, packetName
 export interface PacketSink {
   /**
    * A well-formed request packet. `args` are the NUL-separated arguments as latin1 strings (one
-   * char per byte, so byte-exact); `data` is a private copy of the blob argument, or null for
-   * packet types without one.
+   * char per byte, so byte-exact); `data` is the blob argument, or null for packet types without
+   * one: a private copy, or a view valid during the call for the types in transientData and
+   * copiedData.
    */
   onPacket(type: number, args: string[], data: Buffer | null): void;
   /** One admin text line, without its `\n` and one trailing `\r`, as latin1. */
@@ -26,6 +27,11 @@ export interface DecoderLimits {
    * in one chunk. Everything else (payloads that wait in a queue) is always copied.
    */
   transientData?: ReadonlySet<number>;
+  /**
+   * Packet types whose blob the receiver copies before its callback returns (submissions, whose
+   * payload becomes a string): always given as a view, even of the decoder's own buffer.
+   */
+  copiedData?: ReadonlySet<number>;
 }
 
 export const DEFAULT_DECODER_LIMITS: DecoderLimits = {
@@ -181,7 +187,9 @@ export class Decoder {
 
   /** A packet's blob: a view of a socket chunk where that is safe (see transientData), else a copy. */
   private blob(buf: Buffer, type: number, from: number, to: number): Buffer {
-    // The decoder's own buffer is reused for later bytes, so views into it are never handed out.
+    if (this.limits.copiedData?.has(type) === true) return buf.subarray(from, to);
+    // The decoder's own buffer is reused for later bytes, so views into it are not handed out to
+    // receivers that may keep them a little (see LARGE_BLOB in encoder.ts).
     if (buf !== this.buf && this.limits.transientData?.has(type) === true) return buf.subarray(from, to);
     return copy(buf, from, to);
   }

@@ -39,26 +39,27 @@ export class OutBuffer {
     this.len += this.buf.latin1Write(a, this.len);
   }
 
-  /** A packet of string arguments followed by an optional blob. */
-  packet(type: number, args: readonly string[], data: Buffer | null): void {
-    let bodyLen = data ? data.length : 0;
+  /**
+   * A packet of string arguments followed by an optional blob: bytes, or a latin1 string (one char
+   * per byte, as jobs keep their payloads).
+   */
+  packet(type: number, args: readonly string[], data: Buffer | string | null): void {
+    const hasData = data !== null; // '' is a payload too
+    let bodyLen = hasData ? data.length : 0;
     for (let i = 0; i < args.length; i++) bodyLen += args[i]!.length;
-    const separators = data ? args.length : Math.max(0, args.length - 1);
+    const separators = hasData ? args.length : Math.max(0, args.length - 1);
     bodyLen += separators;
     const inlineData = data !== null && data.length < LARGE_BLOB;
     this.header(type, bodyLen, data === null || inlineData ? bodyLen : bodyLen - data.length);
     const buf = this.buf;
     for (let i = 0; i < args.length; i++) {
       this.len += buf.latin1Write(args[i]!, this.len);
-      if (data || i < args.length - 1) buf[this.len++] = 0;
+      if (hasData || i < args.length - 1) buf[this.len++] = 0;
     }
-    if (data) {
-      if (inlineData) {
-        data.copy(buf, this.len);
-        this.len += data.length;
-      } else {
-        this.splitWith(data);
-      }
+    if (data !== null) {
+      if (!inlineData) this.splitWith(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+      else if (typeof data === 'string') this.len += buf.latin1Write(data, this.len);
+      else this.len += data.copy(buf, this.len);
     }
   }
 

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { TimerHandle } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
+import { payloadText } from '../engine/job.js';
 import type { Journal } from '../store/journal.js';
 import { lastTickBetween, nextTick, nextTicks, priorityOf, type ScheduleDef } from './cron-schedule.js';
 
@@ -167,7 +168,7 @@ export class Scheduler {
     const result = this.engine.submit(null, {
       fn: def.function,
       unique: def.unique ?? `schedule:${def.name}:${tick}`,
-      payload: Buffer.from(def.payload),
+      payload: payloadText(Buffer.from(def.payload)),
       priority: priorityOf(def),
       background: true,
       dueAt: 0,

@@ -30,6 +30,12 @@ export interface GearmanServerOptions {
 const TRANSIENT_DATA: ReadonlySet<number> = new Set([
   PacketType.WORK_COMPLETE, PacketType.WORK_DATA, PacketType.WORK_WARNING, PacketType.WORK_EXCEPTION, PacketType.ECHO_REQ,
 ]);
+/** Submissions: their payload is turned into a string at once (see handlers.ts). */
+const COPIED_DATA: ReadonlySet<number> = new Set([
+  PacketType.SUBMIT_JOB, PacketType.SUBMIT_JOB_BG, PacketType.SUBMIT_JOB_HIGH, PacketType.SUBMIT_JOB_HIGH_BG,
+  PacketType.SUBMIT_JOB_LOW, PacketType.SUBMIT_JOB_LOW_BG, PacketType.SUBMIT_JOB_SCHED, PacketType.SUBMIT_JOB_EPOCH,
+  PacketType.SUBMIT_REDUCE_JOB, PacketType.SUBMIT_REDUCE_JOB_BACKGROUND,
+]);
 
 /** The Gearman TCP listener: accepts connections and keeps the set of open ones. */
 export class GearmanServer {
@@ -65,7 +71,7 @@ export class GearmanServer {
       flusher,
       acks: journal !== null ? new DurableAcks(journal) : null,
       log: opts.log,
-      decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024, transientData: TRANSIENT_DATA },
+      decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024, transientData: TRANSIENT_DATA, copiedData: COPIED_DATA },
       exceptionsByDefault: opts.exceptions,
       admin: (line) => answerAdmin(admin, line),
       outputHighWater: 1024 * 1024,

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
-import type { Job } from '../engine/job.js';
+import { payloadBytes, type Job } from '../engine/job.js';
 import type { Session } from '../engine/session.js';
 import { emptyDelta, type CommitBatch, type FiringRecord, type JobDelta, type JobEventRecord, type Store, type StoredState } from './store.js';
 
@@ -322,7 +322,10 @@ export class Journal {
 
   private submitted(job: Job, by: Session | null): void {
     const d = this.delta(job);
-    const stored = job.background ? job.payload : this.capped(job.payload);
+    // Background jobs are stored whole (they must run after a restart); the store takes bytes.
+    const text = job.background || job.payload.length <= this.options.maxStoredBytes
+      ? job.payload : job.payload.slice(0, this.options.maxStoredBytes);
+    const stored = payloadBytes(text);
     d.insert = {
       id: job.id, handle: job.handle, fn: job.fn.name, unique: job.unique, priority: job.priority,
       background: job.background, reducer: job.reducer, payload: stored, payloadSize: job.payload.length,
@@ -378,9 +381,6 @@ export class Journal {
     return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
   }
 
-  private capped(data: Buffer): Buffer {
-    return data.length <= this.options.maxStoredBytes ? data : data.subarray(0, this.options.maxStoredBytes);
-  }
 
   private delta(job: Job): JobDelta {
     let d = this.deltas.get(job.id);

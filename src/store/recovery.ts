@@ -5,6 +5,7 @@
  * such a job is closed as abandoned rather than run for nobody.
  */
 import type { Engine } from '../engine/engine.js';
+import { payloadText } from '../engine/job.js';
 import { emptyDelta, type JobDelta, type JobEventRecord, type Store } from './store.js';
 
 export interface RecoveryReport {
@@ -36,7 +37,7 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
       events.push({ jobId: r.id, at: now, type: 'lost', detail: 'server restarted while the job ran' });
     }
     engine.restore({
-      id: r.id, handle: r.handle, fn: r.fn, unique: r.unique, payload: r.payload, priority: r.priority,
+      id: r.id, handle: r.handle, fn: r.fn, unique: r.unique, payload: payloadText(r.payload), priority: r.priority,
       background: true, dueAt: r.dueAt, reducer: r.reducer, submittedAt: r.submittedAt,
       retries, attempts: r.attempts,
     });

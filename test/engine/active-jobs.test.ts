@@ -23,13 +23,13 @@ test('a restored job keeps its handle with an old prefix: found by that exact ha
     maxFunctionBytes: 512, maxUniqueBytes: 64, maxPayloadBytes: 1 << 20,
   });
   const old = engine.restore({
-    id: 7, handle: 'H:old:7', fn: 'f', unique: '', payload: Buffer.from('x'), priority: Priority.NORMAL,
+    id: 7, handle: 'H:old:7', fn: 'f', unique: '', payload: 'x', priority: Priority.NORMAL,
     background: true, dueAt: 0, reducer: '', submittedAt: 0, retries: 0, attempts: 0,
   });
   assert.equal(engine.jobs.get('H:old:7'), old);
   assert.equal(engine.jobs.get('H:new:7'), undefined, 'same number, other prefix');
   assert.equal(engine.status('H:old:7').known, true);
-  const fresh = engine.submit(null, { fn: 'f', unique: '', payload: Buffer.alloc(0), priority: Priority.NORMAL, background: true, dueAt: 0, reducer: '' });
+  const fresh = engine.submit(null, { fn: 'f', unique: '', payload: '', priority: Priority.NORMAL, background: true, dueAt: 0, reducer: '' });
   assert.ok(typeof fresh !== 'string');
   assert.equal(fresh.handle, 'H:new:8', 'numbering goes on after the restored job');
   assert.equal(engine.jobs.get('H:new:8'), fresh);

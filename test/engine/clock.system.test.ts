@@ -61,7 +61,7 @@ test('engine on the system clock: a job due in 30 days arms its due timer once a
     maxFunctionBytes: 512, maxUniqueBytes: 64, maxPayloadBytes: 1024,
   });
   const r = engine.submit(null, {
-    fn: 'f', unique: '', payload: Buffer.from('x'), priority: 1, background: true,
+    fn: 'f', unique: '', payload: 'x', priority: 1, background: true,
     dueAt: Date.now() + 30 * 24 * 3600 * 1000, reducer: '',
   });
   assert.equal(typeof r, 'object');

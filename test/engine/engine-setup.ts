@@ -107,7 +107,7 @@ export function setup(options: Partial<EngineOptions> = {}) {
     return {
       fn,
       unique: o.unique ?? '',
-      payload: typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload,
+      payload: typeof payload === 'string' ? payload : payload.latin1Slice(0, payload.length),
       priority: o.priority ?? Priority.NORMAL,
       background: o.background ?? false,
       dueAt: o.dueAt ?? 0,
@@ -131,7 +131,7 @@ export function setup(options: Partial<EngineOptions> = {}) {
   function drain(w: Session): string[] {
     const out: string[] = [];
     for (let job = engine.grab(w); job !== null; job = engine.grab(w)) {
-      out.push(job.payload.toString('latin1'));
+      out.push(job.payload);
       assert.equal(engine.workComplete(w, job.handle, Buffer.alloc(0)), null);
     }
     return out;

@@ -182,7 +182,7 @@ test('events: a reader that falls behind gets `overflow` and is closed; one that
   for (let batch = 0; batch < 40 && sockets.some((x) => !x.closed); batch++) {
     for (let i = 0; i < 1000; i++) {
       const job = engine.submit(null, {
-        fn, unique: '', payload: Buffer.alloc(0), priority: Priority.NORMAL, background: true, dueAt: 0, reducer: '',
+        fn, unique: '', payload: '', priority: Priority.NORMAL, background: true, dueAt: 0, reducer: '',
       });
       assert.ok(typeof job === 'object');
       engine.cancel(job.handle);

@@ -42,3 +42,22 @@ test('decoder: a transient blob split over chunks is copied out of the decoder\'
   d.push(again.subarray(0, 20));
   assert.equal(got[0]!.data!.toString(), 'split result', 'later bytes did not overwrite it');
 });
+
+test('decoder: a blob its receiver copies at once (copiedData) is a view even when split over chunks', () => {
+  const got: string[] = [];
+  const sink: PacketSink = {
+    // The receiver copies during the callback, as the submit handlers do.
+    onPacket: (_type, _args, data) => got.push(data!.latin1Slice(0, data!.length)),
+    onText: () => {},
+    onProtocolError: (e) => assert.fail(e.message),
+  };
+  const payload = Buffer.from(Array.from({ length: 300 }, (_, i) => i & 0xff));
+  const bytes = requestPacket(PacketType.SUBMIT_JOB, ['f', 'u', payload.latin1Slice(0, payload.length)]);
+  for (let split = 1; split < bytes.length; split++) {
+    const d = new Decoder(sink, { ...DEFAULT_DECODER_LIMITS, copiedData: new Set([PacketType.SUBMIT_JOB]) });
+    d.push(bytes.subarray(0, split));
+    d.push(bytes.subarray(split));
+  }
+  assert.equal(got.length, bytes.length - 1);
+  for (const text of got) assert.equal(text, payload.latin1Slice(0, payload.length));
+});

@@ -142,3 +142,16 @@ test('OutBuffer: one inline packet larger than the free space (a 20 KB WORK_COMP
   assert.equal(bytes.length, 12 + 6 + d.length);
   sameBytes(bytes, res(13, 'H:x:1', d));
 });
+
+test('OutBuffer: a blob given as a latin1 string encodes like the same bytes; an empty one keeps its separator', () => {
+  for (const bytes of [Buffer.alloc(0), Buffer.from([0, 0xff, 0x80, 0x41]), pattern(20_000, 3), pattern(70_000, 5)]) {
+    const asBytes = new OutBuffer();
+    asBytes.packet(11, ['H:x:1', 'f'], bytes);
+    const asText = new OutBuffer();
+    asText.packet(11, ['H:x:1', 'f'], bytes.latin1Slice(0, bytes.length));
+    sameBytes(Buffer.concat(asText.take()), Buffer.concat(asBytes.take()), `${bytes.length} bytes as text`);
+  }
+  const empty = new OutBuffer();
+  empty.packet(11, ['H:x:1', 'f'], '');
+  sameBytes(Buffer.concat(empty.take()), res(11, 'H:x:1', 'f', ''), 'JOB_ASSIGN with an empty payload');
+});
