@@ -51,7 +51,11 @@ export class Session {
     readonly label: string = String(id),
   ) {
     this.connectedAt = connectedAt;
+    this.name = `${address}#${id}`;
   }
+
+  /** `address#id`, as job records name submitters and workers (made once, not per job). */
+  readonly name: string;
 
   get isWorker(): boolean {
     return this.abilities.length > 0;

@@ -102,7 +102,7 @@ export function liveView(job: Job, previewBytes: number) {
     finishedAt: null,
     attempts: job.attempts,
     retries: job.retries,
-    worker: job.worker === null ? null : `${job.worker.address}#${job.worker.id}`,
+    worker: job.worker === null ? null : job.worker.name,
     submitter: null,
     progress: { numerator: Number(job.numerator), denominator: Number(job.denominator) },
     payload: bytesView(payloadBytes(job.payload), job.payload.length, previewBytes),

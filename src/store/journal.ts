@@ -330,7 +330,7 @@ export class Journal {
       id: job.id, handle: job.handle, fn: job.fn.name, unique: job.unique, priority: job.priority,
       background: job.background, reducer: job.reducer, payload: stored, payloadSize: job.payload.length,
       submittedAt: job.submittedAt, dueAt: job.dueAt,
-      submitter: by === null ? '' : `${by.address}#${by.id}`,
+      submitter: by === null ? '' : by.name,
     };
     d.state = job.dueAt > 0 ? 'scheduled' : 'queued';
     this.holdBytes(stored.length);
@@ -421,7 +421,7 @@ function mergeDeltas(older: JobDelta, newer: JobDelta): JobDelta {
 }
 
 function workerName(s: Session): string {
-  return s.clientId !== '-' ? `${s.address}#${s.id} ${s.clientId}` : `${s.address}#${s.id}`;
+  return s.clientId !== '-' ? `${s.name} ${s.clientId}` : s.name;
 }
 
 /** A short readable excerpt of bytes for the timeline. */

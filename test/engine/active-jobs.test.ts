@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { handleNumber } from '../../src/engine/active-jobs.js';
+import { ActiveJobs, handleNumber } from '../../src/engine/active-jobs.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Priority } from '../../src/engine/job.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -34,4 +34,35 @@ test('a restored job keeps its handle with an old prefix: found by that exact ha
   assert.equal(fresh.handle, 'H:new:8', 'numbering goes on after the restored job');
   assert.equal(engine.jobs.get('H:new:8'), fresh);
   assert.equal(engine.jobs.size, 2);
+});
+
+test('ActiveJobs: random adds and removes over several pages agree with a plain map', () => {
+  const jobs = new ActiveJobs();
+  const model = new Map<number, { id: number; handle: string }>();
+  let seed = 42;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let step = 0; step < 20_000; step++) {
+    const id = rand(5000) + (step > 10_000 ? 1_000_000 : 0);
+    const existing = model.get(id);
+    if (existing !== undefined && rand(2) === 0) {
+      jobs.remove(existing as never);
+      model.delete(id);
+    } else if (existing === undefined) {
+      const job = { id, handle: `H:t:${id}` };
+      jobs.add(job as never);
+      model.set(id, job);
+    }
+    if (step % 997 === 0) {
+      assert.equal(jobs.size, model.size);
+      assert.deepEqual([...jobs.values()].map((j) => j.id).sort((a, b) => a - b), [...model.keys()].sort((a, b) => a - b));
+    }
+  }
+  for (const [id, job] of model) assert.equal(jobs.get(`H:t:${id}`), job);
+  assert.equal(jobs.get('H:t:999999999'), undefined);
+  for (const job of [...model.values()]) jobs.remove(job as never);
+  assert.equal(jobs.size, 0);
+  assert.deepEqual([...jobs.values()], []);
+  const stale = { id: 7, handle: 'H:t:7' };
+  jobs.remove(stale as never);
+  assert.equal(jobs.size, 0, 'removing a job that is not there changes nothing');
 });
