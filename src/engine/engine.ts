@@ -157,7 +157,7 @@ export class Engine {
     const job = new Job(id, handle, fn, req.unique, req.payload, req.priority, req.background,
       req.reducer, req.dueAt > now ? req.dueAt : 0, now);
     this.jobs.add(job);
-    this.uniques.add(job, key);
+    this.uniques.add(job, key, true);
     if (!req.background && session !== null) this.attachClient(job, session);
     this.events.emit('job.submitted', job, session);
     this.placeAt(job, job.dueAt);

@@ -14,10 +14,10 @@ export class UniqueIndex {
 
   /**
    * Indexes a job under its coalescing key (computed once by the caller), unless another active
-   * job of its function already holds the key.
+   * job of its function already holds the key. `free`: the caller just found the key unheld.
    */
-  add(job: Job, key: string | null): void {
-    if (key !== null && !job.fn.byKey.has(key)) {
+  add(job: Job, key: string | null, free = false): void {
+    if (key !== null && (free || !job.fn.byKey.has(key))) {
       job.coalesceKey = key;
       job.fn.byKey.set(key, job);
     }

@@ -321,7 +321,7 @@ export class Journal {
   }
 
   private submitted(job: Job, by: Session | null): void {
-    const d = this.delta(job);
+    const d = this.newDelta(job);
     // Background jobs are stored whole (they must run after a restart); the store takes bytes.
     const text = job.background || job.payload.length <= this.options.maxStoredBytes
       ? job.payload : job.payload.slice(0, this.options.maxStoredBytes);
@@ -381,15 +381,16 @@ export class Journal {
     return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
   }
 
-
   private delta(job: Job): JobDelta {
-    let d = this.deltas.get(job.id);
-    if (d === undefined) {
-      d = emptyDelta(job.id);
-      this.deltas.set(job.id, d);
-      this.queueCheck();
-      if (this.deltas.size >= this.maxBacklog) this.throttle();
-    }
+    return this.deltas.get(job.id) ?? this.newDelta(job);
+  }
+
+  /** The delta of a job with none pending (a new job has none: one lookup less per submission). */
+  private newDelta(job: Job): JobDelta {
+    const d = emptyDelta(job.id);
+    this.deltas.set(job.id, d);
+    this.queueCheck();
+    if (this.deltas.size >= this.maxBacklog) this.throttle();
     return d;
   }
 
