@@ -151,6 +151,24 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.equal(await store.countJobs({}), 75);
   });
 
+  it('commit: a batch of many MiB (PostgreSQL writes it in several statements) is stored whole, events and handle counter too', async ({ store }) => {
+    await commit(store, batch([inserted(newJob(1, { unique: 'first' }))]));
+    const deltas: JobDelta[] = [delta(1, finishedAs('completed', T0 + 5))];
+    for (let id = 2; id <= 8; id++) {
+      const payload = randomBytes(1024 * 1024 + id);
+      deltas.push(inserted(newJob(id, { payload, payloadSize: payload.length, unique: `big-${id}` }),
+        id % 2 === 0 ? { ...finishedAs('completed', T0 + id), attempts: 1, result: randomBytes(700_000), resultSize: 700_000 } : {}));
+    }
+    const events = [{ jobId: 1, at: T0 + 5, type: 'note', detail: 'before' }, { jobId: 8, at: T0 + 8, type: 'note', detail: 'last' }];
+    await commit(store, batch(deltas, events, 42));
+    assert.equal((await store.findJob('H:test:1'))!.state, 'completed', 'the update ahead of the inserts');
+    for (const d of deltas.slice(1)) {
+      assert.deepEqual(await store.findJob(d.insert!.handle), expectedRecord(d.insert!, d), `job ${d.id}`);
+    }
+    assert.deepEqual((await store.jobEvents(8)).map((e) => e.detail), ['last']);
+    assert.equal(await store.nextHandleNumber(), 42);
+  });
+
   it('commit: an insert carries the final state of a job that lived its whole life in one batch', async ({ store }) => {
     const rec = newJob(1, {
       fn: 'resize', unique: 'img-1', priority: 0, background: false, reducer: 'sum',

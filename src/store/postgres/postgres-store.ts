@@ -24,7 +24,7 @@ import {
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { UniqueConflictError } from '../unique-conflict.js';
-import { planBatch, type BatchPlan } from './batch-plan.js';
+import { insertChunks, planBatch, type BatchPlan } from './batch-plan.js';
 import { migrate } from './migrations.js';
 import {
   ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, countJobsQuery, listJobsQuery,
@@ -258,21 +258,27 @@ export class PostgresStore implements Store, JobClaims {
     const firings = f.length === 0 ? null
       : [f.map((x) => x.schedule), f.map((x) => x.tickAt), f.map((x) => x.jobId)];
     const client = await this.writerClient(batch.sync && this.options.durability === 'fsync');
+    const chunks = plan.inserts === null ? [null] : insertChunks(plan.inserts);
+    const oneStatement = plan.joinable && chunks.length === 1;
     try {
-      if (plan.joinable) {
+      if (oneStatement) {
         // One statement is its own transaction: a single round trip.
         const all = writeQuery({ update: plan.before[0] ?? null, insert: plan.inserts, events: plan.events, firings, meta });
         if (all !== null) await client.query(all);
       } else {
         await client.query('BEGIN');
         for (const update of plan.before) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
-        const rest = writeQuery({ update: null, insert: plan.inserts, events: plan.events, firings, meta });
-        if (rest !== null) await client.query(rest);
+        for (let i = 0; i < chunks.length; i++) {
+          const last = i === chunks.length - 1;
+          const rest = writeQuery({ update: null, insert: chunks[i]!, events: last ? plan.events : null,
+            firings: last ? firings : null, meta: last ? meta : null });
+          if (rest !== null) await client.query(rest);
+        }
         for (const update of plan.after) await client.query(writeQuery({ update, insert: null, events: null, meta: null })!);
         await client.query('COMMIT');
       }
     } catch (e) {
-      if (!plan.joinable) await client.query('ROLLBACK').catch(() => this.dropWriter(client));
+      if (!oneStatement) await client.query('ROLLBACK').catch(() => this.dropWriter(client));
       if (isActiveUniqueViolation(e)) throw await this.describeConflict(plan, e as Error);
       throw e;
     }
