@@ -4,13 +4,9 @@
  * where each job ended up.
  */
 import type { TestContext } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  assertSucceeded, gearman, perlWorker, phpWorker, PeerGroup, waitFor, type Peer, type PeerEnv,
-} from '../support/peers.js';
-import type { DashboardEnv } from './dashboard-setup.js';
+import { assertSucceeded, gearman, perlWorker, phpWorker, waitFor, type Peer, type PeerEnv } from '../support/peers.js';
+import { peersFor, type DashboardEnv } from './dashboard-setup.js';
 
 export interface Traffic {
   peers: PeerEnv;
@@ -29,15 +25,8 @@ export interface Traffic {
 }
 
 export function traffic(t: TestContext, env: DashboardEnv): Traffic {
-  const dir = mkdtempSync(join(tmpdir(), 'gearhq-dash-peers-'));
-  const group = new PeerGroup();
-  t.after(async () => {
-    await group.killAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const peers: PeerEnv = {
-    kind: 'gearhq', server: env.server, peers: group, dir, hostArgs: ['-h', env.server.host, '-p', String(env.server.port)],
-  };
+  const peers = peersFor(t, env);
+  const dir = peers.dir;
   const api = async (path: string) => {
     const r = await env.api('GET', path);
     if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
