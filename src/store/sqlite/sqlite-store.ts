@@ -226,8 +226,7 @@ function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] }
   const params: unknown[] = [];
   // With a unique, its keys find the few rows; `+` keeps SQLite from walking a function's or a
   // state's whole index instead (it cannot tell how few rows the unique's keys match).
-  const byUnique = filter.unique !== undefined && filter.unique !== '';
-  const indexed = byUnique ? '+' : '';
+  const indexed = filter.unique ? '+' : '';
   if (filter.fn !== undefined) { where.push(`${indexed}fn = ?`); params.push(filter.fn); }
   if (filter.state !== undefined) { where.push(`${indexed}state = ?`); params.push(STATE_CODE.get(filter.state)); }
   if (filter.unique !== undefined) {
