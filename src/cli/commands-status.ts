@@ -31,10 +31,8 @@ export function rate(perSecond: number): string {
   return perSecond >= 100 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 100) / 100);
 }
 
-export type StatsWindowFlag = StatsWindow;
-
 /** The window's stats, or null from a server that does not collect them (HTTP 404). */
-function fetchStats(ctx: ClientContext, window: StatsWindowFlag): Promise<StatsSnapshot | null> {
+function fetchStats(ctx: ClientContext, window: StatsWindow): Promise<StatsSnapshot | null> {
   return unlessMissing(ctx.api.get<StatsSnapshot>(`/api/v1/stats?window=${window}`));
 }
 
@@ -44,7 +42,7 @@ export interface StatusData {
 }
 
 /** What `status` shows: the functions and the stats over `window`, fetched together. */
-export async function fetchStatus(ctx: ClientContext, window: StatsWindowFlag = '5m'): Promise<StatusData> {
+export async function fetchStatus(ctx: ClientContext, window: StatsWindow = '5m'): Promise<StatusData> {
   const [{ functions }, stats] = await Promise.all([
     ctx.api.get<{ functions: FunctionJson[] }>('/api/v1/functions'), fetchStats(ctx, window),
   ]);

@@ -8,11 +8,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { clientAction, clientOptions, UsageError, type ClientContext } from './client-command.js';
-import { fetchStatus, rate, statusTable, type StatsWindowFlag, type StatusData } from './commands-status.js';
+import { fetchStatus, rate, statusTable, type StatusData } from './commands-status.js';
 import { unlessMissing } from './http-client.js';
 import { paint } from './table.js';
 import { localTime } from './times.js';
-import { STATS_WINDOWS } from '../stats/stats-types.js';
+import { STATS_WINDOWS, type StatsWindow } from '../stats/stats-types.js';
 
 export interface TopSnapshot extends StatusData {
   at: string;
@@ -22,7 +22,7 @@ export interface TopSnapshot extends StatusData {
   firing: string[] | null;
 }
 
-async function fetchSnapshot(ctx: ClientContext, window: StatsWindowFlag): Promise<TopSnapshot> {
+async function fetchSnapshot(ctx: ClientContext, window: StatsWindow): Promise<TopSnapshot> {
   const [status, workers, alerts] = await Promise.all([
     fetchStatus(ctx, window),
     unlessMissing(ctx.api.get<{ workers: unknown[] }>('/api/v1/workers')),
@@ -80,7 +80,7 @@ const SCREEN = {
 
 interface TopOptions {
   intervalMs: number;
-  window: StatsWindowFlag;
+  window: StatsWindow;
 }
 
 /** Resolves when the user or the system asks top to end: q, Ctrl-C, SIGINT, SIGTERM. */
@@ -194,7 +194,7 @@ async function top(ctx: ClientContext, opts: Record<string, unknown>): Promise<v
   if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) {
     throw new UsageError(`--interval must be 0.1 to 3600 seconds, got ${JSON.stringify(opts.interval)}`);
   }
-  const o: TopOptions = { intervalMs: Math.round(seconds * 1000), window: (opts.window ?? '1m') as StatsWindowFlag };
+  const o: TopOptions = { intervalMs: Math.round(seconds * 1000), window: (opts.window ?? '1m') as StatsWindow };
   // The first snapshot fails the command (exit 1) when the server is not there, as `status` does.
   const first = await fetchSnapshot(ctx, o.window);
   if (opts.once === true) {

@@ -7,7 +7,6 @@ import { UsageError } from './client-command.js';
 import { parseUserTime } from './times.js';
 import { JOB_STATES } from '../store/store.js';
 
-
 export interface JobFilterJson {
   function?: string;
   state?: string;

@@ -26,7 +26,6 @@ import { cancelJob, retryJob } from './job-control.js';
 import { listJobPage, type JobListSource, type JobQuery, type JobQueryInput } from './job-query.js';
 import { isoTime } from './iso-time.js';
 
-
 export interface OperationsOptions {
   /** Jobs per page of the walk (one store query, then a yield to the event loop). */
   pageSize: number;

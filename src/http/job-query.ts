@@ -39,7 +39,6 @@ export interface JobListSource {
   textScanWindow?: number | undefined;
 }
 
-
 export function parseTime(text: string, field: string): number {
   const at = Date.parse(text);
   if (!Number.isFinite(at)) throw new ApiError('BAD_REQUEST', `${field} must be an ISO-8601 time, got ${JSON.stringify(text)}`);

@@ -9,7 +9,6 @@ import { ApiError, parsedOr400, refuseSchemaErrors, type HttpDeps } from './http
 import { toWire, wireText } from '../protocol/wire-text.js';
 import { listOf, nameParams, ref, replies, type JsonSchema } from './schemas.js';
 
-
 const fnParams = nameParams('The function\'s name.');
 const oneFunction = (summary: string, operationId: string, errors: (400 | 404)[], more: JsonSchema = {}) => ({
   summary, tags: ['functions'], operationId, params: fnParams, ...more,

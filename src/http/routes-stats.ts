@@ -14,7 +14,6 @@ const HOUR = 3_600_000;
 /** Most roll-up rows one history request returns (a day of one function is 1440). */
 const MAX_HISTORY_ROWS = 10_000;
 
-
 function rollupView(r: RollupRecord) {
   const { fn, at, ...rest } = r;
   return { function: wireText(fn), at: new Date(at).toISOString(), ...rest };

@@ -34,4 +34,3 @@ export function rollupsPruneQuery(before: number, limit: number): pg.QueryConfig
   return { name: 'rollups_prune', text: `DELETE FROM rollups WHERE ctid IN (
     SELECT ctid FROM rollups WHERE at < $1 ORDER BY at LIMIT $2)`, values: [before, limit] };
 }
-
