@@ -107,7 +107,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
     loopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
   });
-  const store = createStore(config);
+  const store = createStore(config, log);
   await store.open();
   const engine = new Engine({
     clock: deps.clock ?? systemClock,

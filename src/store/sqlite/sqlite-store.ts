@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { join } from 'node:path';
 import { decodeCursor, handleId, pageOf } from '../job-filter.js';
 import {
@@ -13,6 +14,7 @@ import {
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
+import { Checkpointer } from './checkpointer.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { UNIQUE_KEY_MATCH, uniqueHash } from './unique-key.js';
@@ -21,6 +23,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** fsync: acknowledged jobs survive a power cut; os: they survive a process crash. */
   durability: 'fsync' | 'os';
+  /** Told if checkpoints have to move back to the main thread. */
+  log?: Logger;
 }
 
 export class SqliteStore implements Store {
@@ -29,6 +33,7 @@ export class SqliteStore implements Store {
   private db: Database.Database | null = null;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private writer: SqliteWriter | null = null;
+  private checkpointer: Checkpointer | null = null;
   readonly path: string;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -40,11 +45,13 @@ export class SqliteStore implements Store {
     const db = new Database(this.path);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
-    // Checkpoints run on their own schedule; WAL growth is bounded by the default autocheckpoint.
     migrate(db);
     this.db = db;
     this.stmts = this.prepare(db);
     this.writer = new SqliteWriter(db, this.options.durability);
+    this.checkpointer = new Checkpointer(db, this.path, (err) => {
+      this.options.log?.error({ err }, 'the SQLite checkpoint thread stopped; checkpoints run on the main thread from now on');
+    });
   }
 
   private prepare(db: Database.Database) {
@@ -104,6 +111,7 @@ export class SqliteStore implements Store {
 
   commit(batch: CommitBatch): void {
     this.writer!.commit(batch);
+    this.checkpointer!.afterCommit();
   }
 
   async putSetting(key: string, value: string | null): Promise<void> {
@@ -168,6 +176,9 @@ export class SqliteStore implements Store {
     this.db = null;
     if (db === null) return;
     this.writer = null;
+    // The thread's connection closes first, so this one (the last) checkpoints and removes the WAL.
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
     db.close();
   }
 

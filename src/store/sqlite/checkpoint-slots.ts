@@ -1,0 +1,24 @@
+/** What the main thread and the checkpoint thread share: Int32 slots of one SharedArrayBuffer. */
+export const SLOT = {
+  /** Set to 1 by the main thread to end the thread (and notified, to wake it). */
+  stop: 0,
+  /** Times the thread asked the main thread to finish a pass and rewind the WAL. */
+  rewindAsked: 1,
+  /** The last request the main thread is done with (notified): the thread goes on. */
+  rewindDone: 2,
+  /** Passes completed, and passes that failed (a full disk, an I/O error). */
+  passes: 3,
+  failures: 4,
+} as const;
+
+export const SLOT_COUNT = 5;
+
+/** Once the WAL is this long, the main thread finishes a pass and rewinds it (see checkpointer.ts). */
+export const REWIND_BYTES = 16 * 1024 * 1024;
+
+export interface CheckpointThreadData {
+  path: string;
+  shared: SharedArrayBuffer;
+  /** REWIND_BYTES in frames of the database's page size. */
+  rewindFrames: number;
+}
