@@ -93,21 +93,14 @@ export class Scheduler {
    * the next runs `def` gives (dry runs of the API's create and change).
    */
   preview(def: ScheduleDef, previews = 5): ScheduleView {
-    const old = this.schedules.get(def.name);
-    return this.view({
-      def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null,
-      lastError: old?.lastError ?? null, recentRuns: old?.recentRuns ?? [],
-    }, previews);
+    return this.view(replacementState(def, this.schedules.get(def.name)), previews);
   }
 
   /** Adds a schedule, or replaces the one with the same name (keeping its last tick). */
   put(def: ScheduleDef): void {
     const old = this.schedules.get(def.name);
     if (old !== undefined) this.disarm(old);
-    const state: ScheduleState = {
-      def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null, lastError: null,
-      recentRuns: old?.recentRuns ?? [],
-    };
+    const state = replacementState(def, old);
     this.schedules.set(def.name, state);
     if (def.enabled && this.started) this.arm(state, Math.max(this.engine.clock.now(), state.lastTick ?? 0));
   }
@@ -188,4 +181,15 @@ export class Scheduler {
     this.journal?.recordFiring(def.name, tick, result);
     this.log.debug({ schedule: def.name, tick: new Date(tick).toISOString(), handle: result.handle }, 'schedule fired');
   }
+}
+
+/**
+ * The state of a schedule (re)defined as `def`: its history (last tick, last job, recent runs)
+ * carries over; an error of the old definition does not.
+ */
+function replacementState(def: ScheduleDef, old: ScheduleState | undefined): ScheduleState {
+  return {
+    def, lastTick: old?.lastTick ?? null, nextTick: null, timer: null, lastJob: old?.lastJob ?? null, lastError: null,
+    recentRuns: old?.recentRuns ?? [],
+  };
 }

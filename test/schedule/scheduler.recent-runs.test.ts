@@ -64,3 +64,19 @@ test('scheduler: a changed schedule keeps its runs; a preview shows the change a
   assert.equal(t.scheduler.get('tick')!.recentRuns.length, 2);
   assert.deepEqual(t.scheduler.preview({ ...everyMinute, name: 'new' }).recentRuns, []);
 });
+
+test('scheduler: a change clears the last error, and its preview says so too', () => {
+  const t = setup();
+  t.scheduler.start([everyMinute], {});
+  t.engine.fn('report').maxQueue[Priority.NORMAL] = 1;
+  t.clock.advance(2 * 60_000);
+  assert.equal(t.scheduler.get('tick')!.lastError, 'QUEUE_FULL');
+  const hourly = { ...everyMinute, cron: '0 * * * *' };
+  const preview = t.scheduler.preview(hourly);
+  assert.equal(preview.lastError, null);
+  assert.equal(t.scheduler.get('tick')!.lastError, 'QUEUE_FULL', 'the preview changed nothing');
+  t.scheduler.put(hourly);
+  const changed = t.scheduler.get('tick')!;
+  assert.deepEqual({ ...preview, nextRuns: [] }, { ...changed, nextRuns: [] }, 'the preview is what the change gave');
+  assert.equal(changed.recentRuns[0]!.error, 'QUEUE_FULL', 'the refused run stays in the history');
+});
