@@ -10,13 +10,15 @@ import { workerData } from 'node:worker_threads';
 import { SLOT, type CheckpointThreadData } from './checkpoint-slots.js';
 
 const PASS_FRAMES = 1000;
+/** The longest pause between passes while frames keep arriving. */
+const MAX_BUSY_SLEEP_MS = 50;
 /** With nothing to copy, the pauses double from MIN_IDLE_MS up to MAX_SLEEP_MS. */
 const MIN_IDLE_MS = 10;
 const MAX_SLEEP_MS = 250;
 /** A pass that copied at most this many frames took so little time that few arrived meanwhile. */
 const SHORT_PASS_FRAMES = 512;
 /** Past this many times the rewind length (writes outpacing the copying), ask regardless. */
-const OVERDUE_FACTOR = 4;
+const OVERDUE_FACTOR = 2;
 /** How long to wait for the main thread to rewind the WAL before going on regardless. */
 const REWIND_WAIT_MS = 100;
 /** After finding another checkpoint running (the main thread's), try again this soon. */
@@ -65,7 +67,7 @@ while (Atomics.load(shared, SLOT.stop) === 0) {
   const framesPerMs = copied / Math.max(start - previousStart, 1);
   previousStart = start;
   if (framesPerMs > 0) {
-    sleepMs = Math.min(MAX_SLEEP_MS, Math.max(0, PASS_FRAMES / framesPerMs - (end - start)));
+    sleepMs = Math.min(MAX_BUSY_SLEEP_MS, Math.max(0, PASS_FRAMES / framesPerMs - (end - start)));
     idleMs = MIN_IDLE_MS;
   } else {
     sleepMs = idleMs;
@@ -81,5 +83,7 @@ while (Atomics.load(shared, SLOT.stop) === 0) {
   const asked = Atomics.add(shared, SLOT.rewindAsked, 1) + 1;
   const done = Atomics.load(shared, SLOT.rewindDone);
   if (done !== asked) Atomics.wait(shared, SLOT.rewindDone, done, REWIND_WAIT_MS);
+  // The next pass copies what arrived since the rewind: measure the rate from here.
+  previousStart = performance.now();
 }
 db.close();

@@ -37,9 +37,14 @@ export class Checkpointer {
   /** Why the thread stopped on its own (checkpoints then fall back to the committing connection). */
   failure: Error | null = null;
 
-  constructor(private readonly db: Database.Database, path: string, private readonly onFailure: (e: Error) => void = () => {}) {
+  constructor(
+    private readonly db: Database.Database,
+    path: string,
+    private readonly onFailure: (e: Error) => void = () => {},
+    rewindBytes = REWIND_BYTES,
+  ) {
     db.pragma('wal_autocheckpoint = 0');
-    this.rewindFrames = Math.ceil(REWIND_BYTES / (db.pragma('page_size', { simple: true }) as number));
+    this.rewindFrames = Math.ceil(rewindBytes / (db.pragma('page_size', { simple: true }) as number));
     const data: CheckpointThreadData = { path, shared: this.shared.buffer as SharedArrayBuffer, rewindFrames: this.rewindFrames };
     this.thread = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: data });
     this.thread.unref();
