@@ -29,7 +29,6 @@ interface CheckpointResult {
 export class Checkpointer {
   private readonly shared = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * Int32Array.BYTES_PER_ELEMENT));
   private readonly thread: Worker;
-  private readonly rewindFrames: number;
   private seenRequests = 0;
   /** The tail was copied: the next commit rewinds the WAL, then the thread may go on. */
   private rewinding = false;
@@ -44,8 +43,8 @@ export class Checkpointer {
     rewindBytes = REWIND_BYTES,
   ) {
     db.pragma('wal_autocheckpoint = 0');
-    this.rewindFrames = Math.ceil(rewindBytes / (db.pragma('page_size', { simple: true }) as number));
-    const data: CheckpointThreadData = { path, shared: this.shared.buffer as SharedArrayBuffer, rewindFrames: this.rewindFrames };
+    const rewindFrames = Math.ceil(rewindBytes / (db.pragma('page_size', { simple: true }) as number));
+    const data: CheckpointThreadData = { path, shared: this.shared.buffer as SharedArrayBuffer, rewindFrames };
     this.thread = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: data });
     this.thread.unref();
     this.thread.on('error', (e) => this.fail(e));
