@@ -59,7 +59,7 @@ test('checkpoint thread: committed pages reach the database file without the wri
 test('checkpoint thread: under sustained writes the WAL is rewound and stays bounded', async (t) => {
   const f = openDb();
   const rewindBytes = 8 * MiB;
-  const checkpointer = new Checkpointer(f.db, f.path, () => {}, rewindBytes);
+  const checkpointer = new Checkpointer(f.db, f.path, () => {}, { min: rewindBytes, max: rewindBytes });
   try {
     let longestWal = 0;
     const rows = await writeRows(f.db, checkpointer, 120, () => {

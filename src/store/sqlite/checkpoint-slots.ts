@@ -14,16 +14,19 @@ export const SLOT = {
 export const SLOT_COUNT = 5;
 
 /**
- * Once the WAL is this long, the main thread finishes a pass and rewinds it (see checkpointer.ts).
- * Each rewind costs the main thread a few milliseconds, but a longer WAL writes into page-cache
- * pages not yet touched for longer: bg submit was 111-117k jobs/s at 16 MiB, 97-104k at 64 MiB
- * (where 10 KiB foreground jobs gained 5-10%).
+ * Once the WAL is this long, the main thread finishes a pass and rewinds it (see checkpointer.ts):
+ * between these bounds, as long as about REWIND_EVERY_MS of writing at the recent rate. Each
+ * rewind costs the main thread a few milliseconds (10 KiB foreground jobs: ~10% fewer jobs/s at
+ * 16 MiB than at 64 MiB), but a longer WAL cycles through more memory: 100 B foreground jobs ran
+ * ~6% slower at 16 MiB than at 4 MiB, bg submissions 97-104k jobs/s at 64 MiB, 111-117k at 16.
  */
-export const REWIND_BYTES = 16 * 1024 * 1024;
+export const REWIND_MIN_BYTES = 4 * 1024 * 1024;
+export const REWIND_MAX_BYTES = 64 * 1024 * 1024;
+export const REWIND_EVERY_MS = 250;
 
 export interface CheckpointThreadData {
   path: string;
   shared: SharedArrayBuffer;
-  /** The rewind length in frames of the database's page size. */
-  rewindFrames: number;
+  /** The rewind bounds in frames of the database's page size. */
+  rewindFrames: { min: number; max: number };
 }

@@ -2,12 +2,13 @@
  * The checkpoint thread (see checkpointer.ts): its own connection to the store's file, copying
  * committed WAL frames into the database file with PASSIVE checkpoints, which never block the
  * writer on the main thread. It paces itself to copy about PASS_FRAMES frames a pass (each pass
- * ends with an fsync of the database file). Once the WAL is long, it asks the main thread to
- * rewind it, but only after a pass short enough that little is left for the main thread to copy.
+ * ends with an fsync of the database file). Once the WAL is long (see REWIND_EVERY_MS), it asks
+ * the main thread to rewind it, but only after a pass short enough that little is left for the
+ * main thread to copy.
  */
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
-import { SLOT, type CheckpointThreadData } from './checkpoint-slots.js';
+import { REWIND_EVERY_MS, SLOT, type CheckpointThreadData } from './checkpoint-slots.js';
 
 const PASS_FRAMES = 1000;
 /** The longest pause between passes while frames keep arriving. */
@@ -40,6 +41,8 @@ let sleepMs = MIN_IDLE_MS;
 let idleMs = MIN_IDLE_MS;
 let backfilled = 0;
 let previousStart = performance.now();
+/** Frames committed per millisecond lately (smoothed over passes). */
+let recentRate = 0;
 while (Atomics.load(shared, SLOT.stop) === 0) {
   if (sleepMs > 0) Atomics.wait(shared, SLOT.stop, 0, sleepMs);
   if (Atomics.load(shared, SLOT.stop) !== 0) break;
@@ -67,14 +70,16 @@ while (Atomics.load(shared, SLOT.stop) === 0) {
   const framesPerMs = copied / Math.max(start - previousStart, 1);
   previousStart = start;
   if (framesPerMs > 0) {
+    recentRate = recentRate === 0 ? framesPerMs : 0.7 * recentRate + 0.3 * framesPerMs;
     sleepMs = Math.min(MAX_BUSY_SLEEP_MS, Math.max(0, PASS_FRAMES / framesPerMs - (end - start)));
     idleMs = MIN_IDLE_MS;
   } else {
     sleepMs = idleMs;
     idleMs = Math.min(MAX_SLEEP_MS, idleMs * 2);
   }
-  if (result.log < rewindFrames) continue;
-  if (copied > SHORT_PASS_FRAMES && result.log < rewindFrames * OVERDUE_FACTOR) {
+  const rewindAt = Math.min(rewindFrames.max, Math.max(rewindFrames.min, recentRate * REWIND_EVERY_MS));
+  if (result.log < rewindAt) continue;
+  if (copied > SHORT_PASS_FRAMES && result.log < rewindAt * OVERDUE_FACTOR) {
     sleepMs = 0; // catch up first
     continue;
   }

@@ -9,13 +9,13 @@
  * What the thread cannot do is rewind the WAL. SQLite starts the WAL over from its beginning when
  * a write transaction begins with every frame already copied, and commits keep arriving during
  * each pass; a WAL that only grows also writes into new page-cache pages all the time, which is
- * slow. So once the WAL is REWIND_BYTES long and a pass was short, the thread asks and waits, the
+ * slow. So once the WAL is long enough (REWIND_EVERY_MS) and a pass was short, the thread asks and waits, the
  * main thread copies the little committed during that pass, and its next commit rewinds the WAL.
  */
 import type Database from 'better-sqlite3';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { REWIND_BYTES, SLOT, SLOT_COUNT, type CheckpointThreadData } from './checkpoint-slots.js';
+import { REWIND_MAX_BYTES, REWIND_MIN_BYTES, SLOT, SLOT_COUNT, type CheckpointThreadData } from './checkpoint-slots.js';
 
 /** SQLite's default, used again if the thread fails. */
 const AUTOCHECKPOINT_FRAMES = 1000;
@@ -40,10 +40,11 @@ export class Checkpointer {
     private readonly db: Database.Database,
     path: string,
     private readonly onFailure: (e: Error) => void = () => {},
-    rewindBytes = REWIND_BYTES,
+    rewindBytes = { min: REWIND_MIN_BYTES, max: REWIND_MAX_BYTES },
   ) {
     db.pragma('wal_autocheckpoint = 0');
-    const rewindFrames = Math.ceil(rewindBytes / (db.pragma('page_size', { simple: true }) as number));
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const rewindFrames = { min: Math.ceil(rewindBytes.min / pageSize), max: Math.ceil(rewindBytes.max / pageSize) };
     const data: CheckpointThreadData = { path, shared: this.shared.buffer as SharedArrayBuffer, rewindFrames };
     this.thread = new Worker(new URL('./checkpoint-thread.js', import.meta.url), { workerData: data });
     this.thread.unref();
