@@ -24,6 +24,13 @@ export const REWIND_MIN_BYTES = 4 * 1024 * 1024;
 export const REWIND_MAX_BYTES = 64 * 1024 * 1024;
 export const REWIND_EVERY_MS = 250;
 
+/** A row of `PRAGMA wal_checkpoint`: busy 1 if it could not run; frames in the WAL, and copied. */
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
 export interface CheckpointThreadData {
   path: string;
   shared: SharedArrayBuffer;

@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
-import { REWIND_EVERY_MS, SLOT, type CheckpointThreadData } from './checkpoint-slots.js';
+import { REWIND_EVERY_MS, SLOT, type CheckpointResult, type CheckpointThreadData } from './checkpoint-slots.js';
 
 const PASS_FRAMES = 1000;
 /** The longest pause between passes while frames keep arriving. */
@@ -24,12 +24,6 @@ const OVERDUE_FACTOR = 2;
 const REWIND_WAIT_MS = 100;
 /** After finding another checkpoint running (the main thread's), try again this soon. */
 const BUSY_RETRY_MS = 2;
-
-interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
 
 const { path, shared: buffer, rewindFrames } = workerData as CheckpointThreadData;
 const shared = new Int32Array(buffer);

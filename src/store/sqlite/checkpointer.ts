@@ -9,22 +9,19 @@
  * What the thread cannot do is rewind the WAL. SQLite starts the WAL over from its beginning when
  * a write transaction begins with every frame already copied, and commits keep arriving during
  * each pass; a WAL that only grows also writes into new page-cache pages all the time, which is
- * slow. So once the WAL is long enough (REWIND_EVERY_MS) and a pass was short, the thread asks and waits, the
- * main thread copies the little committed during that pass, and its next commit rewinds the WAL.
+ * slow. So once the WAL is long enough (REWIND_EVERY_MS) and a pass was short, the thread asks
+ * and waits, the main thread copies the little committed during that pass, and its next commit
+ * rewinds the WAL.
  */
 import type Database from 'better-sqlite3';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { REWIND_MAX_BYTES, REWIND_MIN_BYTES, SLOT, SLOT_COUNT, type CheckpointThreadData } from './checkpoint-slots.js';
+import {
+  REWIND_MAX_BYTES, REWIND_MIN_BYTES, SLOT, SLOT_COUNT, type CheckpointResult, type CheckpointThreadData,
+} from './checkpoint-slots.js';
 
 /** SQLite's default, used again if the thread fails. */
 const AUTOCHECKPOINT_FRAMES = 1000;
-
-interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
 
 export class Checkpointer {
   private readonly shared = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * Int32Array.BYTES_PER_ELEMENT));
