@@ -38,5 +38,5 @@ test('gearhq logs its event-loop lateness at stop: near 0 when idle, the length 
   const p99 = stopped.loopDelayP99Ms as number;
   // The sampling timer fell due somewhere in the first 5 ms of the block.
   assert.ok(max >= 54 && max < 70, `longest stall ${max} ms for a 60 ms block`);
-  assert.ok(p99 < 3, `p99 ${p99} ms on an idle loop (the 5 ms sampling period is not lateness)`);
+  assert.ok(p99 < 4.5, `p99 ${p99} ms on an idle loop (the 5 ms sampling period is not lateness)`);
 });
