@@ -342,8 +342,9 @@ export function markdownReport(
   );
   if (withLoop.length) {
     md.push('## gearhq event-loop delay', '');
-    md.push('How late the event loop ran a 5 ms timer, as logged by gearhq when it stopped (its whole life: warm-up and',
-      'the measured run); medians over rounds. The max is the longest stall, to within the 5 ms of sampling.', '');
+    md.push('How late the event loop ran a 5 ms timer, as logged by gearhq when it stopped (while it served peers: warm-up',
+      'and the measured run, not the closing of its store); medians over rounds. The max is the longest stall, to within',
+      'the 5 ms of sampling.', '');
     md.push(mdRow(['server', 'scenario', 'loop delay p99 ms', 'loop delay max ms']), mdRow(['---', '---', '---:', '---:']));
     for (const { name, s } of withLoop) {
       const mine = records.filter((r) => r.server === name && r.scenario === s.scenario.id && r.ok && r.loopDelay);

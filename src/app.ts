@@ -200,6 +200,10 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   let stopped: Promise<void> | null = null;
   /** After the connections are gone: services, the last journal batch, the store. */
   const closeDown = async (): Promise<void> => {
+    // Lateness while connections were served: closing the store afterwards (SQLite folds its WAL
+    // into the file, tens of ms) delays nobody.
+    loopDelay.disable();
+    const lateness = loopReport();
     await http?.close();
     alerts?.stop();
     unpersistAlertHistory?.();
@@ -210,8 +214,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     await journal?.drain();
     journal?.stop();
     await store.close();
-    loopDelay.disable();
-    log.info(loopReport(), 'gearhq stopped');
+    log.info(lateness, 'gearhq stopped');
   };
   const app: RunningApp = {
     config, engine, store, gearman, log, journal, scheduler, httpDeps,
