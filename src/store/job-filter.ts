@@ -32,14 +32,17 @@ export function handleId(handle: string): number | null {
   return m === null ? null : Number(m[1]);
 }
 
-/** For each end state, the functions with their own keep time and the default for the rest. */
-export function retentionPlan(rules: RetentionRules, now: number): {
+/** What one step of retention deletes: jobs finished in `state` before `cutoff`. */
+export interface RetentionStep {
   state: FinishedState;
-  /** null = every function without an override. */
+  /** null = every function without an override (those in `except`). */
   fn: string | null;
   except: string[];
   cutoff: number;
-}[] {
+}
+
+/** For each end state, the functions with their own keep time and the default for the rest. */
+export function retentionPlan(rules: RetentionRules, now: number): RetentionStep[] {
   const plan = [];
   for (const state of FINISHED_STATES) {
     const overrides = Object.entries(rules.byFunction).filter(([, r]) => r[state] !== undefined);

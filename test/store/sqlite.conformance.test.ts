@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../../src/store/sqlite/migrations.js';
+import { retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
+import { retentionPlan } from '../../src/store/job-filter.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { measureBatchCommits, runStoreConformance } from './conformance.js';
 
@@ -70,8 +72,26 @@ test('sqlite: a data directory from before unique keys (schema 4) is migrated; i
     const reopened = new Database(join(dataDir, 'gearhq.sqlite'), { readonly: true });
     const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
     reopened.close();
-    assert.deepEqual(indexes, ['jobs_fn', 'jobs_state', 'jobs_uniq_key'], 'the index on the unique text is gone');
+    assert.deepEqual(indexes, ['jobs_finished', 'jobs_fn', 'jobs_state', 'jobs_uniq_key'], 'the index on the unique text is gone');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('sqlite: retention reads only the jobs due, through the index of finished jobs (no scan of what is kept)', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  const rules = {
+    keepMs: { completed: 7 * 86_400_000, failed: 30 * 86_400_000, cancelled: 86_400_000, abandoned: 86_400_000 },
+    byFunction: { reports: { completed: 3_600_000 } },
+    maxFinishedJobs: 1_000_000,
+  };
+  const steps = retentionPlan(rules, Date.now());
+  assert.ok(steps.some((s) => s.fn !== null) && steps.some((s) => s.except.length > 0), 'per-function steps are covered');
+  for (const step of steps) {
+    const q = retentionStepQuery(step);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params, 100) as { detail: string }[]).map((r) => r.detail).join('; ');
+    assert.match(plan, /^SEARCH jobs USING (COVERING )?INDEX jobs_finished \(state=\? AND finished_at<\?\)$/, `${step.state} ${step.fn ?? '*'}: ${plan}`);
+  }
+  db.close();
 });

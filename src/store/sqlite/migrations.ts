@@ -81,6 +81,9 @@ const MIGRATIONS: readonly Migration[] = [
       DROP INDEX jobs_uniq;
       CREATE INDEX jobs_uniq_key ON jobs (uniq_key) WHERE uniq_key IS NOT NULL;`);
   },
+  // 6: finished jobs by state and finishing time, for retention; partial, so submissions and
+  // assignments (active rows) do not pay for it.
+  `CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state > 2;`,
 ];
 
 /** Brings the schema up to date (or, for tests of upgrades, up to step `upTo`). */
