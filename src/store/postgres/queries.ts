@@ -93,15 +93,24 @@ export function countJobsQuery(mask: number): Named {
   return named;
 }
 
-/** Retention: finished jobs of one state and function past their cut-off, oldest first. */
+/**
+ * Retention: finished jobs of one state and function past their cut-off, oldest first. The
+ * literal `state > LAST_ACTIVE` lets a prepared (generic) plan use the partial index of finished
+ * jobs by (state, finished_at), so only the rows due are read, not every finished job kept.
+ */
 export const PRUNE_FN = q('jobs_prune_fn', `DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE state = $1 AND finished_at < $2 AND fn = $3 ORDER BY id LIMIT $4)
+    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at < $2 AND fn = $3
+    ORDER BY finished_at LIMIT $4)
   RETURNING id`);
 
 /** The same for every function without an override of its own. */
 export const PRUNE_DEFAULT = q('jobs_prune_default', `DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE state = $1 AND finished_at < $2 AND fn <> ALL($3::text[]) ORDER BY id LIMIT $4)
+    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at < $2 AND fn <> ALL($3::text[])
+    ORDER BY finished_at LIMIT $4)
   RETURNING id`);
+
+/** At most this many jobs can be on record (two index lookups): below the cap, it need not be walked. */
+export const ID_SPAN = q('jobs_id_span', 'SELECT (max(id) - min(id) + 1)::int8 AS span FROM jobs');
 
 /** The cap: the oldest finished jobs beyond the newest $1, at most $2 of them. */
 export const PRUNE_CAP = q('jobs_prune_cap', `DELETE FROM jobs WHERE id IN (
