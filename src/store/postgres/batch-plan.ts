@@ -15,6 +15,8 @@ import { pgText } from './queries.js';
 export interface BatchPlan {
   before: unknown[][][];
   inserts: unknown[][] | null;
+  /** Payload, result and error bytes of each insert row, in row order (see insertChunks). */
+  insertBytes: number[];
   /** The (function, unique) pairs the inserts make active; what the unique index checks. */
   activeUniques: { id: number; fn: string; unique: string }[];
   after: unknown[][][];
@@ -27,8 +29,6 @@ export interface BatchPlan {
 }
 
 const INSERT_COLUMNS = 26;
-/** Where the insert row keeps its blobs (payload, result, error). */
-const BLOB_COLUMNS = [8, 20, 22];
 /**
  * Blob bytes per insert statement. node-postgres sends arrays of bytea as hex text, built on the
  * main thread before the query leaves: 40 MB of 10 KiB foreground jobs in one statement stalled
@@ -44,6 +44,7 @@ export function planBatch(batch: CommitBatch): BatchPlan {
   const before = new UpdateRounds();
   const after = new UpdateRounds();
   const ins: unknown[][] | null = batch.deltas.some((d) => d.insert !== null) ? columns(INSERT_COLUMNS) : null;
+  const insertBytes: number[] = [];
   const activeUniques: BatchPlan['activeUniques'] = [];
   for (const d of batch.deltas) {
     const n = d.insert;
@@ -56,6 +57,7 @@ export function planBatch(batch: CommitBatch): BatchPlan {
         pgText(d.numerator), pgText(d.denominator), d.result, d.resultSize, d.error, pgText(d.outcome),
         d.warnings, d.dataChunks];
       for (let i = 0; i < INSERT_COLUMNS; i++) ins![i]!.push(row[i]);
+      insertBytes.push(n.payload.length + (d.result?.length ?? 0) + (d.error?.length ?? 0));
       if (ACTIVE.has(state) && n.unique !== '' && n.unique !== '-') {
         activeUniques.push({ id: n.id, fn: pgText(n.fn), unique: pgText(n.unique) });
       }
@@ -75,7 +77,7 @@ export function planBatch(batch: CommitBatch): BatchPlan {
   }
   const joinable = after.rounds.length === 0 &&
     (before.rounds.length === 0 || (before.rounds.length === 1 && activeUniques.length === 0));
-  return { before: before.rounds, inserts: ins, activeUniques, after: after.rounds, events, joinable };
+  return { before: before.rounds, inserts: ins, insertBytes, activeUniques, after: after.rounds, events, joinable };
 }
 
 class UpdateRounds {
@@ -100,23 +102,20 @@ function columns(n: number): unknown[][] {
 
 /**
  * The insert columns cut into pieces of about `budget` blob bytes each (whole rows, in order;
- * one piece when they fit).
+ * one piece when they fit), given each row's blob bytes (BatchPlan.insertBytes).
  */
-export function insertChunks(inserts: unknown[][], budget = INSERT_CHUNK_BYTES): unknown[][][] {
+export function insertChunks(
+  inserts: unknown[][], rowBytes: readonly number[], budget = INSERT_CHUNK_BYTES,
+): unknown[][][] {
   const rows = inserts[0]!.length;
   const cuts: number[] = [];
   let bytes = 0;
   for (let r = 0; r < rows; r++) {
-    let rowBytes = 0;
-    for (const c of BLOB_COLUMNS) {
-      const b = inserts[c]![r] as Buffer | null;
-      if (b !== null) rowBytes += b.length;
-    }
-    if (bytes > 0 && bytes + rowBytes > budget) {
+    if (bytes > 0 && bytes + rowBytes[r]! > budget) {
       cuts.push(r);
       bytes = 0;
     }
-    bytes += rowBytes;
+    bytes += rowBytes[r]!;
   }
   if (cuts.length === 0) return [inserts];
   const bounds = [0, ...cuts, rows];

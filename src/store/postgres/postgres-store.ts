@@ -264,7 +264,7 @@ export class PostgresStore implements Store, JobClaims {
     const firings = f.length === 0 ? null
       : [f.map((x) => x.schedule), f.map((x) => x.tickAt), f.map((x) => x.jobId)];
     const client = await this.writerClient(batch.sync && this.options.durability === 'fsync');
-    const chunks = plan.inserts === null ? [null] : insertChunks(plan.inserts);
+    const chunks = plan.inserts === null ? [null] : insertChunks(plan.inserts, plan.insertBytes);
     const oneStatement = plan.joinable && chunks.length === 1;
     try {
       if (oneStatement) {
