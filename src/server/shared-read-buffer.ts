@@ -10,8 +10,9 @@
  * This is safe because nothing keeps a view of a read past its callback: the decoder copies an
  * incomplete packet's bytes into its own buffer, submissions' payloads are copied into strings by
  * their handler, and the blobs handed out as views (results and echoes being forwarded) are copied
- * into the receivers' output buffers before the callback returns (a read of 64 KiB cannot hold a blob large enough for the output
- * buffer to keep by reference; see LARGE_BLOB in protocol/encoder.ts). Every socket of the process
+ * into the receivers' output buffers before the callback returns (a read of 64 KiB cannot hold a
+ * blob large enough for the output buffer to keep by reference; see LARGE_BLOB in
+ * protocol/encoder.ts). Every socket of the process
  * reads on the one JavaScript thread, one read at a time, so one buffer serves them all.
  *
  * Node offers such reads (`onread`) only to sockets it creates from options, so the accepted

@@ -6,8 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import type { Logger } from 'pino';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { decodeCursor, handleId, pageOf } from '../job-filter.js';
 import {
   JOB_STATES, STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,

@@ -11,7 +11,9 @@
  * twice, the second time at 110k jobs/s: 109.9k vs 109.1k). A thread for only the batches no
  * acknowledgement waits for (foreground records, results), the urgent ones staying inline, was
  * tried too: fg 10 KiB +8%, but fg 100 B -10% and drain -12% (structured clones and a third busy
- * thread on two cores).
+ * thread on two cores). With checkpoints on their own thread, a writer thread for only the large
+ * batches (256 KiB of blobs or more, so small ones stay inline) gained nothing either: fg 10 KiB
+ * 7.4-7.9k vs 7.1-8.1k jobs/s; the machine is CPU-bound, and moving work does not shrink it.
  *
  * Where foreground 10 KiB jobs spent it (perf, 20 KiB of payload and result per row): 41% of
  * samples were the kernel copying the checkpoint's pages into new page-cache pages of the growing
@@ -193,8 +195,8 @@ export function retentionStepQuery(step: RetentionStep): { sql: string; params: 
  * a due time, and changed in no other way since.
  */
 function isPlainNewJob(d: JobDelta): boolean {
-  return d.insert !== null && d.insert.reducer === '' && d.insert.dueAt === 0 && !d.pinBackground && d.dueAt === null && d.startedAt === null && d.finishedAt === null && d.attempts === null
-    && d.retries === null && d.worker === null && d.numerator === null && d.denominator === null && d.result === null
+  return d.insert !== null && d.insert.reducer === '' && d.insert.dueAt === 0 && !d.pinBackground && d.dueAt === null
+    && d.startedAt === null && d.finishedAt === null && d.attempts === null && d.retries === null && d.worker === null && d.numerator === null && d.denominator === null && d.result === null
     && d.resultSize === null && d.error === null && d.outcome === null && d.warnings === 0 && d.dataChunks === 0;
 }
 
