@@ -77,6 +77,8 @@ export class Engine {
   private readonly uniques = new UniqueIndex();
   private readonly due: DueIndex;
   private nextHandle: number;
+  /** No job is handed out (see holdAssignments). */
+  private assignmentsHeld = false;
 
   constructor(readonly options: EngineOptions) {
     this.nextHandle = options.firstHandle ?? 1;
@@ -247,8 +249,26 @@ export class Engine {
     this.releaseHeld(session, null);
   }
 
+  /**
+   * Stops (or starts again) handing out jobs to every worker, while the store catches up: GRAB_JOB
+   * gets NO_JOB, nobody is woken; when released, sleeping workers of every function with jobs
+   * waiting are woken. Jobs keep queueing meanwhile, and running ones finish as usual.
+   */
+  holdAssignments(on: boolean): void {
+    if (this.assignmentsHeld === on) return;
+    this.assignmentsHeld = on;
+    if (on) return;
+    for (const fn of this.functions.values()) {
+      if (fn.queuedTotal > 0 && !fn.paused) this.wake(fn);
+    }
+  }
+
   /** PRE_SLEEP: NOOP at once when a job is waiting, else sleep until one arrives. */
   preSleep(session: Session): void {
+    if (this.assignmentsHeld) {
+      session.sleeping = true;
+      return;
+    }
     for (const a of session.abilities) {
       if (a.fn.queuedTotal > 0 && !a.fn.paused) {
         if (!session.noopSent) {
@@ -268,6 +288,7 @@ export class Engine {
   grab(session: Session): Job | null {
     session.sleeping = false;
     session.noopSent = false;
+    if (this.assignmentsHeld) return null;
     const abilities = session.abilities;
     for (let p = 0; p < 3; p++) {
       for (let i = 0; i < abilities.length; i++) {
@@ -356,7 +377,7 @@ export class Engine {
     if (fn === undefined) return false;
     if (fn.paused) {
       fn.paused = false;
-      if (fn.queuedTotal > 0) this.wake(fn);
+      if (fn.queuedTotal > 0 && !this.assignmentsHeld) this.wake(fn);
     }
     return true;
   }
@@ -537,7 +558,7 @@ export class Engine {
     job.state = 'queued';
     fn.push(job);
     fn.queued[job.priority]!++;
-    if (!fn.paused) this.wake(fn);
+    if (!fn.paused && !this.assignmentsHeld) this.wake(fn);
   }
 
   /** NOOPs sleeping workers of a function, starting where the last walk stopped. */

@@ -32,6 +32,11 @@ export interface ConnectionContext {
   outputHighWater: number;
   /** Close a peer whose unsent replies exceed this many bytes (it stopped reading). */
   outputHardLimit: number;
+  /**
+   * The store fell behind: a peer that submits a job stops being read until it catches up
+   * (see BackPressure in journal.ts). Set by the server.
+   */
+  newWorkHeld: boolean;
   /** Background acknowledgements wait for the store (null: nothing to wait for). */
   acks: DurableAcks | null;
   onClose(conn: Connection): void;

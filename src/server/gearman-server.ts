@@ -9,7 +9,7 @@ import { Connection, type ConnectionContext } from './connection.js';
 import { DurableAcks } from './durable-acks.js';
 import { FlushScheduler } from './flush.js';
 import { withSharedReadBuffer } from './shared-read-buffer.js';
-import type { Journal } from '../store/journal.js';
+import type { BackPressure, Journal } from '../store/journal.js';
 
 export interface GearmanServerOptions {
   engine: Engine;
@@ -43,7 +43,8 @@ export class GearmanServer {
   private readonly connections = new Set<Connection>();
   private readonly ctx: ConnectionContext;
   private nextId = 1;
-  private throttled = false;
+  /** No peer is read (BackPressure `everything`). */
+  private readingPaused = false;
 
   constructor(private readonly opts: GearmanServerOptions) {
     const connections = this.connections;
@@ -60,11 +61,8 @@ export class GearmanServer {
     const journal = opts.journal;
     if (journal !== null) {
       flusher.beforeFlush = () => journal.commitIfUrgent();
-      // A store that falls behind slows everyone down instead of letting records pile up in memory.
-      journal.onThrottle = (on) => {
-        this.throttled = on;
-        for (const c of connections) c.throttleForStore(on);
-      };
+      // A store that falls behind slows new work down instead of letting records pile up in memory.
+      journal.onBackPressure = (pressure) => this.applyBackPressure(pressure);
     }
     this.ctx = {
       engine: opts.engine,
@@ -72,6 +70,7 @@ export class GearmanServer {
       acks: journal !== null ? new DurableAcks(journal) : null,
       log: opts.log,
       decoderLimits: { ...DEFAULT_DECODER_LIMITS, maxBodyBytes: opts.maxPayload + 1024, transientData: TRANSIENT_DATA, copiedData: COPIED_DATA },
+      newWorkHeld: false,
       exceptionsByDefault: opts.exceptions,
       admin: (line) => answerAdmin(admin, line),
       outputHighWater: 1024 * 1024,
@@ -117,11 +116,23 @@ export class GearmanServer {
     for (const c of this.connections) c.socket.destroy();
   }
 
+  /**
+   * `new-work`: no job is handed out and each peer that submits stops being read (workers deliver
+   * what they hold); `everything`: no peer is read; `none`: everyone is read, sleeping workers woken.
+   */
+  private applyBackPressure(pressure: BackPressure): void {
+    this.ctx.newWorkHeld = pressure !== 'none';
+    this.opts.engine.holdAssignments(pressure !== 'none');
+    this.readingPaused = pressure === 'everything';
+    if (pressure === 'new-work') return;
+    for (const c of this.connections) c.throttleForStore(this.readingPaused);
+  }
+
   private accept(accepted: Socket): void {
     let conn: Connection | null = null;
     const socket = withSharedReadBuffer(this.server, accepted, (chunk) => conn?.receive(chunk));
     conn = new Connection(socket, this.ctx, this.nextId++);
     this.connections.add(conn);
-    if (this.throttled) conn.throttleForStore(true);
+    if (this.readingPaused) conn.throttleForStore(true);
   }
 }

@@ -32,6 +32,8 @@ function submitter(priority: Priority, background: boolean): Handler {
 }
 
 function submit(c: Connection, req: SubmitRequest): void {
+  // While the store catches up, a peer that submits is read no further (this job is taken).
+  if (c.ctx.newWorkHeld) c.throttleForStore(true);
   const result = c.ctx.engine.submit(c.session, req);
   if (typeof result === 'string') {
     c.error(result);

@@ -22,7 +22,8 @@ export interface JournalOptions {
   maxBatchJobs: number;
   /**
    * When this many jobs have changes the store has not taken yet (a slow store falling behind),
-   * ask the server to stop reading from its peers until half of them are stored. Default 20,000.
+   * ask the server to hold back new work (see BackPressure) until half of them are stored; at
+   * twice as many, to stop reading from every peer. Default 20,000.
    */
   maxBacklogJobs?: number;
   /**
@@ -32,6 +33,14 @@ export interface JournalOptions {
    */
   maxBacklogBytes?: number;
 }
+
+/**
+ * How hard the server must hold back while the store catches up. `new-work`: no new jobs are
+ * taken in (peers that submit stop being read) or handed out, but workers still deliver what they
+ * hold and everyone else is served, so a short fall-behind stalls nobody's running work.
+ * `everything`: the backlog kept growing anyway (twice the limit); no peer is read at all.
+ */
+export type BackPressure = 'none' | 'new-work' | 'everything';
 
 /** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
 export type CommitListener = (batchNo: number, error: Error | null) => void;
@@ -49,10 +58,10 @@ export class Journal {
   /** Jobs whose insert is in the batch being collected and must be withdrawn if it fails. */
   private pendingInserts: Job[] = [];
   private inFlight: Promise<void> | null = null;
-  /** Reading from peers is paused because the store fell behind. */
-  private throttled = false;
-  /** Told when the store falls behind (true) and when it has caught up (false). */
-  onThrottle: ((on: boolean) => void) | null = null;
+  /** What the server is asked to hold back because the store fell behind. */
+  private pressure: BackPressure = 'none';
+  /** Told when the back-pressure changes: the store fell behind, further behind, caught up. */
+  onBackPressure: ((pressure: BackPressure) => void) | null = null;
   private readonly maxBacklog: number;
   private readonly maxBacklogBytes: number;
   /** Payload/result/error bytes in the changes being collected, and in the batch in flight. */
@@ -283,10 +292,10 @@ export class Journal {
       this.log.info('store writable again');
       this.lastError = null;
     }
-    if (this.throttled && this.deltas.size < this.maxBacklog / 2 && this.pendingBytes < this.maxBacklogBytes / 2) {
-      this.throttled = false;
-      this.log.info('the store caught up; reading again');
-      this.onThrottle?.(false);
+    if (this.pressure !== 'none' && this.deltas.size < this.maxBacklog / 2 && this.pendingBytes < this.maxBacklogBytes / 2) {
+      this.pressure = 'none';
+      this.log.info('the store caught up; taking new work again');
+      this.onBackPressure?.('none');
     }
     for (const l of [...this.listeners]) l(batchNo, null);
   }
@@ -390,22 +399,30 @@ export class Journal {
     const d = emptyDelta(job.id);
     this.deltas.set(job.id, d);
     this.queueCheck();
-    if (this.deltas.size >= this.maxBacklog) this.throttle();
+    if (this.deltas.size >= this.maxBacklog) this.checkBacklog();
     return d;
   }
 
   /** Counts bytes the journal holds until the store has them (see maxBacklogBytes). */
   private holdBytes(n: number): void {
     this.pendingBytes += n;
-    if (this.pendingBytes + this.inFlightBytes >= this.maxBacklogBytes) this.throttle();
+    if (this.pendingBytes + this.inFlightBytes >= this.maxBacklogBytes) this.checkBacklog();
   }
 
-  private throttle(): void {
-    if (this.throttled) return;
-    this.throttled = true;
-    this.log.warn({ pendingJobs: this.deltas.size, pendingBytes: this.pendingBytes, inFlightBytes: this.inFlightBytes },
-      'the store is falling behind; pausing reads until it catches up');
-    this.onThrottle?.(true);
+  /** Raises the back-pressure to what the backlog (at or over the limit) calls for. */
+  private checkBacklog(): void {
+    const bytes = this.pendingBytes + this.inFlightBytes;
+    const twiceOver = this.deltas.size >= 2 * this.maxBacklog || bytes >= 2 * this.maxBacklogBytes;
+    const wanted: BackPressure = twiceOver ? 'everything' : 'new-work';
+    if (wanted === this.pressure || this.pressure === 'everything') return;
+    this.pressure = wanted;
+    const details = { pendingJobs: this.deltas.size, pendingBytes: this.pendingBytes, inFlightBytes: this.inFlightBytes };
+    if (wanted === 'new-work') {
+      this.log.warn(details, 'the store is falling behind; holding new work until it catches up');
+    } else {
+      this.log.warn(details, 'the store is still falling behind; pausing reads from every peer until it catches up');
+    }
+    this.onBackPressure?.(wanted);
   }
 }
 

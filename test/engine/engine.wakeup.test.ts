@@ -134,3 +134,26 @@ test('wakeup: a closed worker is never NOOPed afterwards', () => {
   assert.deepEqual(gone.out.take(), []);
   assert.equal(t.engine.fn('f').workers.length, 0);
 });
+
+test('wakeup: while assignments are held nobody gets a job or a NOOP; released, sleepers are woken', () => {
+  const t = setup();
+  const sleeper = t.sleeper(['f']);
+  const running = t.worker(['f']);
+  t.submit(null, 'f', { background: true, payload: 'before' });
+  assert.deepEqual(sleeper.out.take(), ['NOOP']);
+  const held = t.grab(running);
+  assert.ok(held !== null, 'one job running');
+  t.engine.holdAssignments(true);
+  t.submit(null, 'f', { background: true, payload: 'during' });
+  assert.equal(t.grab(sleeper), null, 'GRAB_JOB gets NO_JOB although two jobs wait');
+  t.engine.preSleep(sleeper);
+  assert.deepEqual(sleeper.out.take(), [], 'PRE_SLEEP sleeps: no NOOP while held');
+  assert.equal(t.engine.workComplete(running, held, Buffer.from('done')), null, 'running work is delivered');
+  assert.equal(t.grab(running), null);
+  t.engine.preSleep(running);
+  t.submit(null, 'f', { background: true, payload: 'later' });
+  assert.deepEqual([sleeper.out.take(), running.out.take()], [[], []], 'no wake-ups for new jobs either');
+  t.engine.holdAssignments(false);
+  assert.deepEqual([sleeper.out.take(), running.out.take()], [['NOOP'], ['NOOP']], 'released: sleepers woken');
+  assert.deepEqual([...t.drain(sleeper), ...t.drain(running)], ['during', 'later'], 'in their order');
+});
