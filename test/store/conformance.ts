@@ -692,6 +692,21 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.equal(await store.prune({ keepMs: {}, byFunction: {}, maxFinishedJobs: 100 }, now, 10), 0);
   });
 
+  it('prune: the cap counts the jobs finished since its last pass, by a change or submitted finished', async ({ store }) => {
+    const capOnly: RetentionRules = { keepMs: {}, byFunction: {}, maxFinishedJobs: 3 };
+    await seed(store, [
+      ...[1, 2, 3].map((id) => ({ rec: newJob(id), change: finishedAs('completed', now - 100 + id) })),
+      { rec: newJob(4) },
+    ]);
+    assert.equal(await store.prune(capOnly, now, 10), 0, 'three finished: at the cap');
+    await commit(store, batch([delta(4, finishedAs('failed', now - 10)), inserted(newJob(5), finishedAs('completed', now - 5))]));
+    assert.equal(await store.prune(capOnly, now, 10), 2, 'two more finished: the two oldest go');
+    assert.deepEqual(await remaining(store), [3, 4, 5]);
+    await commit(store, batch([inserted(newJob(6), finishedAs('cancelled', now - 1))]));
+    assert.equal(await store.prune(capOnly, now + 1, 10), 1);
+    assert.deepEqual(await remaining(store), [4, 5, 6]);
+  });
+
   it('payloads: 1 MiB of binary with NUL bytes round-trips in lookups, recovery and results', async (f) => {
     const payload = randomBytes(1024 * 1024);
     payload.fill(0, 0, 1000);

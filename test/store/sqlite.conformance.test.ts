@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../../src/store/sqlite/migrations.js';
-import { retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
+import { CAP_QUERIES, retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
 import { retentionPlan } from '../../src/store/job-filter.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { measureBatchCommits, runStoreConformance } from './conformance.js';
@@ -78,7 +78,7 @@ test('sqlite: a data directory from before unique keys (schema 4) is migrated; i
   }
 });
 
-test('sqlite: retention reads only the jobs due, through the index of finished jobs (no scan of what is kept)', () => {
+test('sqlite: retention reads only the jobs due, through the index of finished jobs (no scan of what is kept), and so does the cap', () => {
   const db = new Database(':memory:');
   migrate(db);
   const rules = {
@@ -93,5 +93,10 @@ test('sqlite: retention reads only the jobs due, through the index of finished j
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params, 100) as { detail: string }[]).map((r) => r.detail).join('; ');
     assert.match(plan, /^SEARCH jobs USING (COVERING )?INDEX jobs_finished \(state=\? AND finished_at<\?\)$/, `${step.state} ${step.fn ?? '*'}: ${plan}`);
   }
+  // The cap: a count over the finished jobs' index, and the oldest of a state without sorting.
+  const explain = (sql: string, ...params: unknown[]) =>
+    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+  assert.equal(explain(CAP_QUERIES.countFinished), 'SEARCH jobs USING COVERING INDEX jobs_finished (state>?)');
+  assert.equal(explain(CAP_QUERIES.oldestInState, 3, 100), 'SEARCH jobs USING COVERING INDEX jobs_state (state=?)');
   db.close();
 });
