@@ -28,7 +28,7 @@ import { insertChunks, planBatch, type BatchPlan } from './batch-plan.js';
 import { migrate } from './migrations.js';
 import {
   ACTIVE_PAGE, ACTIVE_UNIQUE_HOLDERS, CLAIM_NEXT, FIND_BY_ID, FIND_BY_UNIQUE, JOB_EVENTS, LIST_FILTERS, countJobsQuery, listJobsQuery,
-  ID_SPAN, LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_CAP, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, QUEUED, RUNNING, SCHEDULED,
+  COUNT_FINISHED, ID_SPAN, LOAD_ACTIVE, NEXT_HANDLE, pgText, PRUNE_DEFAULT, PRUNE_EVENTS, PRUNE_FN, PRUNE_OLDEST, QUEUED, RUNNING, SCHEDULED,
   toRecord, toStoredJob, type ActiveRow, type JobRow,
 } from './queries.js';
 import { rollupFromRow } from '../rollup-columns.js';
@@ -185,15 +185,16 @@ export class PostgresStore implements Store, JobClaims {
           ? { ...PRUNE_FN, values: [state, step.cutoff, pgText(step.fn), room] }
           : { ...PRUNE_DEFAULT, values: [state, step.cutoff, step.except.map(pgText), room] });
       }
-      // The cap counts what the time rules left, so it never takes more than it must. Finding the
-      // newest job beyond it walks `maxFinishedJobs` entries: not done while fewer jobs than that
-      // can be on record at all.
+      // The cap counts what the time rules left, so it never takes more than it must; not counted
+      // while fewer jobs than the cap can be on record at all.
       const overCap = async () => {
         const { rows } = await client.query<{ span: string | null }>(ID_SPAN);
         return Number(rows[0]?.span ?? 0) > rules.maxFinishedJobs;
       };
       if (rules.maxFinishedJobs > 0 && deleted.length < limit && await overCap()) {
-        await take({ ...PRUNE_CAP, values: [rules.maxFinishedJobs, limit - deleted.length] });
+        const { rows } = await client.query<{ n: string }>(COUNT_FINISHED);
+        const over = Number(rows[0]!.n) - rules.maxFinishedJobs;
+        if (over > 0) await take({ ...PRUNE_OLDEST, values: [Math.min(over, limit - deleted.length)] });
       }
       if (deleted.length > 0) await client.query({ ...PRUNE_EVENTS, values: [deleted] });
       await client.query('COMMIT');

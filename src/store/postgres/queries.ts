@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { JOB_STATES, STATE_CODE, type JobRecord, type StoredJob } from '../store.js';
+import { FINISHED_STATES } from '../job-filter.js';
 
 export const SCHEDULED = STATE_CODE.get('scheduled')!;
 export const QUEUED = STATE_CODE.get('queued')!;
@@ -112,11 +113,18 @@ export const PRUNE_DEFAULT = q('jobs_prune_default', `DELETE FROM jobs WHERE id 
 /** At most this many jobs can be on record (two index lookups): below the cap, it need not be walked. */
 export const ID_SPAN = q('jobs_id_span', 'SELECT (max(id) - min(id) + 1)::int8 AS span FROM jobs');
 
-/** The cap: the oldest finished jobs beyond the newest $1, at most $2 of them. */
-export const PRUNE_CAP = q('jobs_prune_cap', `DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND id <= (
-      SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} ORDER BY id DESC OFFSET $1 LIMIT 1)
-    ORDER BY id LIMIT $2)
+/** Finished jobs on record: a count over the partial index of finished jobs. */
+export const COUNT_FINISHED = q('jobs_count_finished', `SELECT count(*)::int8 AS n FROM jobs WHERE state > ${LAST_ACTIVE}`);
+
+/**
+ * The cap: the $1 oldest finished jobs, from the oldest of each end state through the (state, id)
+ * index. Finding the newest job beyond the cap instead (an OFFSET of a million over finished jobs
+ * by id) cost the database ~340 ms per pass.
+ */
+export const PRUNE_OLDEST = q('jobs_prune_oldest', `DELETE FROM jobs WHERE id IN (
+    SELECT id FROM (${FINISHED_STATES.map((s) => `(SELECT id FROM jobs WHERE state = ${STATE_CODE.get(s)!} ORDER BY id LIMIT $1)`)
+    .join(' UNION ALL ')}) AS oldest
+    ORDER BY id LIMIT $1)
   RETURNING id`);
 
 export const PRUNE_EVENTS = q('events_prune', 'DELETE FROM job_events WHERE job_id = ANY($1::bigint[])');
