@@ -8,7 +8,10 @@ import client from 'prom-client';
 import type { Engine } from '../engine/engine.js';
 import { PRIORITY_NAMES } from '../engine/job.js';
 import { wireText as label } from '../protocol/wire-text.js';
+import type { BackPressure, StoreBacklog } from '../store/journal.js';
 import { FunctionCounter, FunctionHistogram } from './hot-metrics.js';
+
+const PRESSURE_LEVEL: Record<BackPressure, number> = { none: 0, 'new-work': 1, everything: 2 };
 
 const TIME_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
@@ -26,7 +29,8 @@ export class Metrics {
   private readonly completion: FunctionHistogram;
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly engine: Engine, connections: () => number) {
+  /** `storeBacklog`: what the journal holds for the store (null: no store to wait for). */
+  constructor(private readonly engine: Engine, connections: () => number, storeBacklog: (() => StoreBacklog) | null = null) {
     const r = this.registry;
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new client.Counter<L>({ name, help, labelNames, registers: [r] });
@@ -62,6 +66,17 @@ export class Metrics {
       for (const f of engine.functions.values()) g.set({ function: label(f.name) }, f.paused ? 1 : 0);
     });
     gauge('gearhq_connections', 'Open Gearman connections.', [], (g) => g.set(connections()));
+    if (storeBacklog !== null) {
+      gauge('gearhq_store_backlog_jobs', 'Jobs with changes not stored yet.', [], (g) => g.set(storeBacklog().jobs));
+      gauge('gearhq_store_backlog_bytes', 'Payload, result and error bytes of those changes.', [],
+        (g) => g.set(storeBacklog().bytes));
+      gauge('gearhq_store_back_pressure', 'The store is behind: 1 = new work held back, 2 = no peer read; 0 = caught up.', [],
+        (g) => g.set(PRESSURE_LEVEL[storeBacklog().pressure]));
+      new client.Counter({
+        name: 'gearhq_store_fell_behind_total', help: 'Times the store fell behind and new work was held back.',
+        registers: [r], collect() { this.reset(); this.inc(storeBacklog().fellBehind); },
+      });
+    }
 
     const ev = engine.events;
     this.unsubscribe.push(

@@ -42,6 +42,17 @@ export interface JournalOptions {
  */
 export type BackPressure = 'none' | 'new-work' | 'everything';
 
+/** What the journal holds for the store, for metrics. */
+export interface StoreBacklog {
+  /** Jobs with changes the store has not stored yet (collected and in flight). */
+  jobs: number;
+  /** Payload, result and error bytes among them. */
+  bytes: number;
+  pressure: BackPressure;
+  /** Times the store fell behind (back-pressure went on) since the start. */
+  fellBehind: number;
+}
+
 /** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
 export type CommitListener = (batchNo: number, error: Error | null) => void;
 
@@ -60,6 +71,9 @@ export class Journal {
   private inFlight: Promise<void> | null = null;
   /** What the server is asked to hold back because the store fell behind. */
   private pressure: BackPressure = 'none';
+  private fellBehind = 0;
+  /** Jobs in the batch in flight. */
+  private inFlightJobs = 0;
   /** Told when the back-pressure changes: the store fell behind, further behind, caught up. */
   onBackPressure: ((pressure: BackPressure) => void) | null = null;
   private readonly maxBacklog: number;
@@ -151,6 +165,11 @@ export class Journal {
     );
   }
 
+  backlog(): StoreBacklog {
+    return { jobs: this.deltas.size + this.inFlightJobs, bytes: this.pendingBytes + this.inFlightBytes,
+      pressure: this.pressure, fellBehind: this.fellBehind };
+  }
+
   /** True when the batch being collected holds a background acknowledgement. */
   get hasUrgent(): boolean {
     return this.urgent;
@@ -219,6 +238,7 @@ export class Journal {
     const inserted = this.pendingInserts;
     const batchBytes = this.pendingBytes;
     this.inFlightBytes = batchBytes;
+    this.inFlightJobs = batch.deltas.length;
     this.pendingBytes = 0;
     this.deltas = new Map();
     this.events = [];
@@ -288,6 +308,7 @@ export class Journal {
 
   private succeeded(batchNo: number): void {
     this.inFlightBytes = 0;
+    this.inFlightJobs = 0;
     if (this.lastError !== null) {
       this.log.info('store writable again');
       this.lastError = null;
@@ -304,6 +325,7 @@ export class Journal {
     // The batch's changes come back into the pending ones below (an estimate: withdrawn jobs'
     // bytes stay counted until the next commit).
     this.inFlightBytes = 0;
+    this.inFlightJobs = 0;
     this.pendingBytes += batchBytes;
     if (this.lastError === null) this.log.error({ err: error }, 'store commit failed; refusing new background jobs');
     this.lastError = error;
@@ -415,6 +437,7 @@ export class Journal {
     const twiceOver = this.deltas.size >= 2 * this.maxBacklog || bytes >= 2 * this.maxBacklogBytes;
     const wanted: BackPressure = twiceOver ? 'everything' : 'new-work';
     if (wanted === this.pressure || this.pressure === 'everything') return;
+    if (this.pressure === 'none') this.fellBehind++;
     this.pressure = wanted;
     const details = { pendingJobs: this.deltas.size, pendingBytes: this.pendingBytes, inFlightBytes: this.inFlightBytes };
     if (wanted === 'new-work') {

@@ -2,12 +2,13 @@
  * A store that falls behind holds new work back without stalling anyone's running work: while a
  * PostgreSQL lock keeps gearhq's commits waiting, the peer that floods it with jobs stops being
  * read, no job is handed out, but a worker's requests and an admin's questions are still answered;
- * once the lock goes, every job is acknowledged and the sleeping worker is woken.
+ * once the lock goes, every job is acknowledged and the sleeping worker is woken. The metrics
+ * tell an operator all along.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startServer } from '../support/servers.js';
+import { freePort, startServer } from '../support/servers.js';
 import { PacketType, RawClient, requestPacket } from '../support/raw-client.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
@@ -28,7 +29,14 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): P
 
 test('store falling behind: submitters wait, workers and admins are still served, nothing is lost', async (t) => {
   const url = await postgres!.createDatabase();
-  const gearhq = await startServer('gearhq', { args: ['--store', 'postgres', '--database-url', url] });
+  const httpPort = await freePort();
+  const gearhq = await startServer('gearhq', { args: ['--store', 'postgres', '--database-url', url, '--http-port', String(httpPort)] });
+  const metrics = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    return { pressure: value('gearhq_store_back_pressure'), backlog: value('gearhq_store_backlog_jobs'),
+      fellBehind: value('gearhq_store_fell_behind_total') };
+  };
   t.after(() => gearhq.stop());
   const worker = await RawClient.connect(gearhq.port);
   const admin = await RawClient.connect(gearhq.port);
@@ -63,6 +71,10 @@ test('store falling behind: submitters wait, workers and admins are still served
   assert.match(await admin.admin('status', 2000), /^bp\t\d+\t0\t1\n\.\n$/);
   assert.ok(await submitter.quiet(500), 'the submitter is not read (and nothing is acknowledged) meanwhile');
   assert.ok(await worker.quiet(0), 'no wake-up while assignments are held');
+  const during = await metrics();
+  assert.equal(during.pressure, 1, 'the metrics say new work is held back');
+  assert.ok(during.backlog >= 20_000, `backlog ${during.backlog}`);
+  assert.equal(during.fellBehind, 1);
 
   await locker.query('COMMIT');
   // Every job acknowledged, in order, then the echo that waited behind them.
@@ -80,4 +92,11 @@ test('store falling behind: submitters wait, workers and admins are still served
   assert.equal(assigned.args[2], 'first', 'the first job submitted is the first handed out');
   assert.match(gearhq.output(), /the store caught up; taking new work again/);
   assert.doesNotMatch(gearhq.output(), /pausing reads from every peer/, 'the backlog never reached twice the limit');
+  // The assignment just made is stored within the journal's lazy commit (10 ms).
+  let after = await metrics();
+  for (let i = 0; i < 50 && after.backlog > 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    after = await metrics();
+  }
+  assert.deepEqual(after, { pressure: 0, backlog: 0, fellBehind: 1 });
 });
