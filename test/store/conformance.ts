@@ -692,6 +692,27 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.equal(await store.prune({ keepMs: {}, byFunction: {}, maxFinishedJobs: 100 }, now, 10), 0);
   });
 
+  it('prune: pass after pass, each job goes when its own rule says, jobs finished later too', async ({ store }) => {
+    const MIN = 60_000;
+    const minutes: RetentionRules = { keepMs: { completed: 10 * MIN }, byFunction: { audit: { completed: 50 * MIN } }, maxFinishedJobs: 0 };
+    await seed(store, [
+      { rec: newJob(1, { fn: 'audit' }), change: finishedAs('completed', now - 20 * MIN) },
+      { rec: newJob(2), change: finishedAs('completed', now - 20 * MIN) },
+      { rec: newJob(3), change: finishedAs('completed', now - 5 * MIN) },
+    ]);
+    assert.equal(await store.prune(minutes, now, 100), 1);
+    assert.deepEqual(await remaining(store), [1, 3]);
+    await commit(store, batch([inserted(newJob(4), finishedAs('completed', now + MIN)),
+      inserted(newJob(5, { fn: 'audit' }), finishedAs('completed', now + MIN))]));
+    assert.equal(await store.prune(minutes, now + 6 * MIN, 100), 1, 'job 3 is due now');
+    assert.deepEqual(await remaining(store), [1, 4, 5]);
+    assert.equal(await store.prune(minutes, now + 12 * MIN, 100), 1, 'job 4, finished after the first pass');
+    assert.equal(await store.prune(minutes, now + 31 * MIN, 100), 1, 'audit job 1 after its 50 minutes');
+    assert.deepEqual(await remaining(store), [5]);
+    assert.equal(await store.prune(minutes, now + 52 * MIN, 100), 1);
+    assert.deepEqual(await remaining(store), []);
+  });
+
   it('prune: the cap counts the jobs finished since its last pass, by a change or submitted finished', async ({ store }) => {
     const capOnly: RetentionRules = { keepMs: {}, byFunction: {}, maxFinishedJobs: 3 };
     await seed(store, [

@@ -91,7 +91,7 @@ test('sqlite: retention reads only the jobs due, through the index of finished j
   for (const step of steps) {
     const q = retentionStepQuery(step);
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params, 100) as { detail: string }[]).map((r) => r.detail).join('; ');
-    assert.match(plan, /^SEARCH jobs USING (COVERING )?INDEX jobs_finished \(state=\? AND finished_at<\?\)$/, `${step.state} ${step.fn ?? '*'}: ${plan}`);
+    assert.match(plan, /^SEARCH jobs USING (COVERING )?INDEX jobs_finished \(state=\? AND finished_at>\? AND finished_at<\?\)$/, `${step.state} ${step.fn ?? '*'}: ${plan}`);
   }
   // The cap: a count over the finished jobs' index, and the oldest of a state without sorting.
   const explain = (sql: string, ...params: unknown[]) =>

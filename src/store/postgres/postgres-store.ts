@@ -18,7 +18,7 @@
  */
 import pg from 'pg';
 import type { ClaimCapabilities, JobClaims } from '../claims.js';
-import { decodeCursor, handleId, pageOf, retentionPlan } from '../job-filter.js';
+import { decodeCursor, handleId, pageOf, RetentionFloors, type RetentionStep } from '../job-filter.js';
 import {
   STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
@@ -68,6 +68,8 @@ export class PostgresStore implements Store, JobClaims {
   /** The highest handle counter this process has stored. */
   private handleStored = 0;
   private closed = false;
+  /** Where each retention step can start reading (see RetentionFloors). */
+  private readonly floors = new RetentionFloors();
 
   constructor(private readonly options: PostgresStoreOptions) {}
 
@@ -173,17 +175,20 @@ export class PostgresStore implements Store, JobClaims {
     try {
       await client.query('BEGIN');
       const deleted: number[] = [];
-      const take = async (query: pg.QueryConfig) => {
+      const take = async (query: pg.QueryConfig): Promise<number> => {
         const { rows } = await client.query<{ id: number }>(query);
         for (const r of rows) deleted.push(r.id);
+        return rows.length;
       };
-      for (const step of retentionPlan(rules, now)) {
-        if (deleted.length >= limit) break;
-        const state = STATE_CODE.get(step.state);
+      const done: RetentionStep[] = [];
+      for (const step of this.floors.plan(rules, now)) {
         const room = limit - deleted.length;
-        await take(step.fn !== null
-          ? { ...PRUNE_FN, values: [state, step.cutoff, pgText(step.fn), room] }
-          : { ...PRUNE_DEFAULT, values: [state, step.cutoff, step.except.map(pgText), room] });
+        if (room <= 0) break;
+        const state = STATE_CODE.get(step.state);
+        const found = await take(step.fn !== null
+          ? { ...PRUNE_FN, values: [state, step.from, step.cutoff, pgText(step.fn), room] }
+          : { ...PRUNE_DEFAULT, values: [state, step.from, step.cutoff, step.except.map(pgText), room] });
+        if (found < room) done.push(step);
       }
       // The cap counts what the time rules left, so it never takes more than it must; not counted
       // while fewer jobs than the cap can be on record at all.
@@ -198,6 +203,7 @@ export class PostgresStore implements Store, JobClaims {
       }
       if (deleted.length > 0) await client.query({ ...PRUNE_EVENTS, values: [deleted] });
       await client.query('COMMIT');
+      for (const step of done) this.floors.done(step);
       return deleted.length;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

@@ -95,19 +95,21 @@ export function countJobsQuery(mask: number): Named {
 }
 
 /**
- * Retention: finished jobs of one state and function past their cut-off, oldest first. The
- * literal `state > LAST_ACTIVE` lets a prepared (generic) plan use the partial index of finished
- * jobs by (state, finished_at), so only the rows due are read, not every finished job kept.
+ * Retention: finished jobs of one state and function past their cut-off, oldest first, from the
+ * step's floor (see RetentionFloors). The literal `state > LAST_ACTIVE` lets a prepared (generic)
+ * plan use the partial index of finished jobs by (state, finished_at), so only the rows due are
+ * read, not every finished job kept.
  */
 export const PRUNE_FN = q('jobs_prune_fn', `DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at < $2 AND fn = $3
-    ORDER BY finished_at LIMIT $4)
+    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at >= $2 AND finished_at < $3 AND fn = $4
+    ORDER BY finished_at LIMIT $5)
   RETURNING id`);
 
 /** The same for every function without an override of its own. */
 export const PRUNE_DEFAULT = q('jobs_prune_default', `DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at < $2 AND fn <> ALL($3::text[])
-    ORDER BY finished_at LIMIT $4)
+    SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at >= $2 AND finished_at < $3
+      AND fn <> ALL($4::text[])
+    ORDER BY finished_at LIMIT $5)
   RETURNING id`);
 
 /** At most this many jobs can be on record (two index lookups): below the cap, it need not be walked. */

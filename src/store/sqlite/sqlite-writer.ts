@@ -20,7 +20,7 @@
  * database file; checkpoints now run on a thread of their own (checkpointer.ts).
  */
 import type Database from 'better-sqlite3';
-import { FINISHED_STATES, retentionPlan, type RetentionStep } from '../job-filter.js';
+import { FINISHED_STATES, RetentionFloors, type RetentionStep } from '../job-filter.js';
 import { STATE_CODE, type CommitBatch, type JobDelta, type RetentionRules } from '../store.js';
 import { uniqueKey } from './unique-key.js';
 
@@ -56,6 +56,7 @@ const RECOUNT_FINISHED_MS = 10 * 60_000;
 export class SqliteWriter {
   private readonly stmts: ReturnType<SqliteWriter['prepare']>;
   private syncMode: 'FULL' | 'NORMAL' | null = null;
+  private readonly floors = new RetentionFloors();
   /** Finished jobs on record (see RECOUNT_FINISHED_MS); null: not counted yet. */
   private finishedJobs: number | null = null;
   private finishedCountedAt = 0;
@@ -170,10 +171,14 @@ export class SqliteWriter {
   prune(rules: RetentionRules, now: number, limit: number): number {
     const db = this.db;
     const ids: number[] = [];
-    for (const step of retentionPlan(rules, now)) {
-      if (ids.length >= limit) break;
+    const done: RetentionStep[] = [];
+    for (const step of this.floors.plan(rules, now)) {
+      const room = limit - ids.length;
+      if (room <= 0) break;
       const q = retentionStepQuery(step);
-      ids.push(...(db.prepare(q.sql).pluck().all(...q.params, limit - ids.length) as number[]));
+      const found = db.prepare(q.sql).pluck().all(...q.params, room) as number[];
+      ids.push(...found);
+      if (found.length < room) done.push(step);
     }
     const unique = [...new Set(ids)];
     const finished = rules.maxFinishedJobs > 0 ? this.countFinished(now) : 0;
@@ -199,6 +204,7 @@ export class SqliteWriter {
       throw e;
     }
     if (this.finishedJobs !== null) this.finishedJobs -= unique.length;
+    for (const step of done) this.floors.done(step);
     return unique.length;
   }
 
@@ -228,11 +234,12 @@ export class SqliteWriter {
  * The finished jobs one retention step deletes, oldest first (the row limit is the last parameter,
  * bound by the caller). `state > 2` spelled out lets SQLite use the index of finished jobs by state
  * and finishing time, so only the rows due are read, not every finished job of that state: that
- * scan stalled the server ~45 ms per 100k kept jobs, every pass.
+ * scan stalled the server ~45 ms per 100k kept jobs, every pass. Reading from the step's floor
+ * (see RetentionFloors) skips what other functions keep longer.
  */
 export function retentionStepQuery(step: RetentionStep): { sql: string; params: unknown[] } {
-  const conds = ['state > 2', 'state = ?', 'finished_at < ?'];
-  const params: unknown[] = [STATE_CODE.get(step.state), step.cutoff];
+  const conds = ['state > 2', 'state = ?', 'finished_at >= ?', 'finished_at < ?'];
+  const params: unknown[] = [STATE_CODE.get(step.state), step.from, step.cutoff];
   if (step.fn !== null) { conds.push('fn = ?'); params.push(step.fn); }
   if (step.except.length > 0) {
     conds.push(`fn NOT IN (${step.except.map(() => '?').join(',')})`);
