@@ -204,60 +204,58 @@ test('journal: a change that produces no reply (a worker\'s WORK_COMPLETE) is co
   assert.equal((await t.store.findJob(job.handle))!.state, 'completed');
 });
 
-test('journal: a store that falls behind holds new work back until half of the backlog is stored', async () => {
-  const t = setup({ maxBacklogJobs: 4 });
+/**
+ * A journal whose store answers only when told (`t.store.release()`), with a first background job
+ * in flight; `calls` records the back-pressure it asks for.
+ */
+function behindSlowStore(options: Partial<JournalOptions>, firstPayload: string) {
+  const t = setup(options);
   const calls: BackPressure[] = [];
   t.journal.onBackPressure = (p) => calls.push(p);
   t.store.async = true;
   const c = t.session();
-  t.submit(c, 'f', { background: true, payload: 'first' });
+  const submit = (payload: string) => t.submit(c, 'f', { background: true, payload });
+  submit(firstPayload);
   t.journal.commitIfUrgent(); // in flight, not answered yet
-  for (let i = 0; i < 4; i++) t.submit(c, 'f', { background: true, payload: `p${i}` });
-  assert.deepEqual(calls, ['new-work'], 'four jobs waiting behind a slow commit: hold new work');
+  return { ...t, calls, submit };
+}
+
+test('journal: a store that falls behind holds new work back until half of the backlog is stored', async () => {
+  const t = behindSlowStore({ maxBacklogJobs: 4 }, 'first');
+  for (let i = 0; i < 4; i++) t.submit(`p${i}`);
+  assert.deepEqual(t.calls, ['new-work'], 'four jobs waiting behind a slow commit: hold new work');
   t.store.release();
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(calls, ['new-work'], 'the first batch is in; the four still wait');
+  assert.deepEqual(t.calls, ['new-work'], 'the first batch is in; the four still wait');
   t.store.release();
   await t.journal.drain();
-  assert.deepEqual(calls, ['new-work', 'none'], 'caught up: take new work again');
+  assert.deepEqual(t.calls, ['new-work', 'none'], 'caught up: take new work again');
 });
 
 test('journal: a backlog that keeps growing to twice the limit stops all reading, until it is half stored', async () => {
-  const t = setup({ maxBacklogJobs: 4 });
-  const calls: BackPressure[] = [];
-  t.journal.onBackPressure = (p) => calls.push(p);
-  t.store.async = true;
-  const c = t.session();
-  t.submit(c, 'f', { background: true, payload: 'first' });
-  t.journal.commitIfUrgent();
-  for (let i = 0; i < 7; i++) t.submit(c, 'f', { background: true, payload: `p${i}` });
-  assert.deepEqual(calls, ['new-work'], 'seven waiting: over the limit, under twice it');
-  t.submit(c, 'f', { background: true, payload: 'p7' });
-  assert.deepEqual(calls, ['new-work', 'everything'], 'eight waiting: twice the limit');
-  t.submit(c, 'f', { background: true, payload: 'p8' });
-  assert.deepEqual(calls, ['new-work', 'everything'], 'told once');
+  const t = behindSlowStore({ maxBacklogJobs: 4 }, 'first');
+  for (let i = 0; i < 7; i++) t.submit(`p${i}`);
+  assert.deepEqual(t.calls, ['new-work'], 'seven waiting: over the limit, under twice it');
+  t.submit('p7');
+  assert.deepEqual(t.calls, ['new-work', 'everything'], 'eight waiting: twice the limit');
+  t.submit('p8');
+  assert.deepEqual(t.calls, ['new-work', 'everything'], 'told once');
   t.store.release();
   await new Promise((r) => setImmediate(r));
   t.store.release();
   await t.journal.drain();
-  assert.deepEqual(calls, ['new-work', 'everything', 'none'], 'caught up: everyone is read again');
+  assert.deepEqual(t.calls, ['new-work', 'everything', 'none'], 'caught up: everyone is read again');
 });
 
 test('journal: big results held for a slow store hold new work back by bytes, before the job count is reached', async () => {
-  const t = setup({ maxBacklogJobs: 1000, maxBacklogBytes: 1000, maxStoredBytes: 1 << 20 });
-  const calls: BackPressure[] = [];
-  t.journal.onBackPressure = (p) => calls.push(p);
-  t.store.async = true;
-  const c = t.session();
-  t.submit(c, 'f', { background: true, payload: 'x'.repeat(600) });
-  t.journal.commitIfUrgent(); // 600 bytes in flight
-  assert.deepEqual(calls, []);
-  t.submit(c, 'f', { background: true, payload: 'y'.repeat(500) });
-  assert.deepEqual(calls, ['new-work'], '600 in flight + 500 pending reach 1000 bytes with two jobs');
+  const t = behindSlowStore({ maxBacklogJobs: 1000, maxBacklogBytes: 1000, maxStoredBytes: 1 << 20 }, 'x'.repeat(600));
+  assert.deepEqual(t.calls, [], '600 bytes in flight');
+  t.submit('y'.repeat(500));
+  assert.deepEqual(t.calls, ['new-work'], '600 in flight + 500 pending reach 1000 bytes with two jobs');
   t.store.release();
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(calls, ['new-work'], 'the first batch is in; 500 bytes pending are not under half yet');
+  assert.deepEqual(t.calls, ['new-work'], 'the first batch is in; 500 bytes pending are not under half yet');
   t.store.release();
   await t.journal.drain();
-  assert.deepEqual(calls, ['new-work', 'none'], 'caught up: take new work again');
+  assert.deepEqual(t.calls, ['new-work', 'none'], 'caught up: take new work again');
 });
