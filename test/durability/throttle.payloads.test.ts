@@ -1,12 +1,13 @@
 /**
- * Payload and result bytes through a server whose store falls behind: with PostgreSQL and large
- * foreground jobs the journal holds new work back and the event loop stalls while batches
- * are written. Every client must still get back exactly its own bytes, through both encoder paths
+ * Payload and result bytes through a server whose store falls behind (its jobs table locked for a
+ * while): with PostgreSQL and large foreground jobs the journal holds new work back while batches
+ * wait. Every client must still get back exactly its own bytes, through both encoder paths
  * (blobs copied inline and blobs of 64 KiB or more written by reference).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import pgClient from 'pg';
 import { startServer } from '../support/servers.js';
 import { PacketType, RawClient } from '../support/raw-client.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
@@ -57,7 +58,21 @@ test('postgres store falling behind: every foreground client gets exactly its ow
     }
     client.close();
   });
-  await Promise.all(clients);
+  // Someone holds the jobs table for a while (a migration, a vacuum full): the store falls behind.
+  const locker = new pgClient.Client({ connectionString: url });
+  await locker.connect();
+  t.after(() => locker.end());
+  const lockedAWhile = (async () => {
+    while (done < 100) await new Promise((r) => setTimeout(r, 10));
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE');
+    const until = Date.now() + 30_000;
+    while (!/falling behind; holding new work/.test(gearhq.output()) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await locker.query('COMMIT');
+  })();
+  await Promise.all([...clients, lockedAWhile]);
   stop = true;
   for (const w of workers) w.close();
   await Promise.allSettled(echoing);

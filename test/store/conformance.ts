@@ -728,6 +728,29 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.deepEqual(await remaining(store), [4, 5, 6]);
   });
 
+  it('payloads: empty and missing blobs stay apart, mixed in one batch with others, inserted and updated', async ({ store }) => {
+    const empty = Buffer.alloc(0);
+    await commit(store, batch([
+      inserted(newJob(1, { payload: empty, payloadSize: 0 }), { ...finishedAs('completed', T0), result: empty, resultSize: 0 }),
+      inserted(newJob(2, { payload: Buffer.from('two'), payloadSize: 3 })),
+      inserted(newJob(3, { payload: Buffer.from([0, 1, 0]), payloadSize: 3 }),
+        { ...finishedAs('failed', T0), error: Buffer.from('e\0rr'), outcome: 'exception' }),
+      inserted(newJob(4, { payload: empty, payloadSize: 0 })),
+    ]));
+    await commit(store, batch([
+      delta(2, { ...finishedAs('completed', T0 + 1), result: Buffer.from('done'), resultSize: 4 }),
+      delta(4, { ...finishedAs('failed', T0 + 1), error: empty, outcome: 'exception' }),
+    ]));
+    const blobs = async (id: number) => {
+      const r = (await store.findJob(`H:test:${id}`))!;
+      return [r.payload.toString('latin1'), r.result?.toString('latin1') ?? null, r.error?.toString('latin1') ?? null];
+    };
+    assert.deepEqual(await blobs(1), ['', '', null]);
+    assert.deepEqual(await blobs(2), ['two', 'done', null]);
+    assert.deepEqual(await blobs(3), ['\0\u0001\0', null, 'e\0rr']);
+    assert.deepEqual(await blobs(4), ['', null, '']);
+  });
+
   it('payloads: 1 MiB of binary with NUL bytes round-trips in lookups, recovery and results', async (f) => {
     const payload = randomBytes(1024 * 1024);
     payload.fill(0, 0, 1000);

@@ -30,10 +30,10 @@ export interface BatchPlan {
 
 const INSERT_COLUMNS = 26;
 /**
- * Blob bytes per insert statement. node-postgres sends arrays of bytea as hex text, built on the
- * main thread before the query leaves: 40 MB of 10 KiB foreground jobs in one statement stalled
- * the event loop for ~300 ms. Statements of at most this much, awaited one by one, let the
- * server go on between them.
+ * Blob bytes per insert statement. When blobs were sent as bytea arrays (hex text built on the
+ * main thread), 40 MB of 10 KiB foreground jobs in one statement stalled the event loop for
+ * ~300 ms; they now travel as one binary parameter, and statements of at most this much,
+ * awaited one by one, still keep each message to the database and its copy small.
  */
 export const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const UPDATE_COLUMNS = 17;
