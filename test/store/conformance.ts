@@ -449,6 +449,23 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.deepEqual(await store.findByUnique('nope', 10), []);
   });
 
+  it('findByUnique and listJobs by unique: across blocks of ids, with NUL and non-ASCII bytes', async ({ store }) => {
+    const odd = '\u00e9\u0000x\u00ff';
+    await seed(store, [
+      { rec: newJob(1, { unique: odd }), change: finishedAs('completed', T0) },
+      { rec: newJob(1500, { unique: odd }), change: finishedAs('completed', T0) },
+      { rec: newJob(70_000, { unique: 'u' }), change: finishedAs('failed', T0) },
+      { rec: newJob(70_001, { unique: odd }) },
+      { rec: newJob(70_002, { unique: `${odd}!` }) },
+    ]);
+    assert.deepEqual(ids(await store.findByUnique(odd, 10)), [70_001, 1500, 1]);
+    assert.deepEqual(ids(await store.findByUnique('u', 10)), [70_000]);
+    const first = await store.listJobs({ limit: 2, unique: odd });
+    assert.deepEqual(ids(first.jobs), [70_001, 1500]);
+    assert.deepEqual(ids((await store.listJobs({ limit: 2, unique: odd, cursor: first.nextCursor })).jobs), [1]);
+    assert.equal(await store.countJobs({ unique: odd }), 3);
+  });
+
   it('findByUnique and listJobs by unique: across thousands of jobs, never confused with another unique', async ({ store }) => {
     // Two uniques whose 20-bit hashes collide (the SQLite store looks uniques up by such hashes),
     // and jobs far apart in id so a lookup spans many blocks of jobs.
