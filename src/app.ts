@@ -141,6 +141,7 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
     log.info(report, 'recovered jobs from the store');
     journal = new Journal(engine, store, log, {
       maxStoredBytes: config.maxStoredPayload,
+      keepWorkData: config.keepWorkData,
       lazyCommitMs: 10,
       maxBatchJobs: 5000,
     });

@@ -39,6 +39,8 @@ export interface ServerConfig {
   maxPayload: number;
   /** Foreground payloads and results are stored whole up to this size, else a prefix. */
   maxStoredPayload: number;
+  /** WORK_DATA chunks are stored in the job's record (up to maxStoredPayload), not only counted. */
+  keepWorkData: boolean;
   maxConnections: number;
   /** How long finished jobs are kept, per end state (ms). */
   keepCompleted: number;
@@ -92,6 +94,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'verbose', name: 'verbose', kind: 'string', choices: VERBOSE_LEVELS, description: "log level, gearmand's names (INFO)" },
   { key: 'maxPayload', name: 'max-payload', kind: 'size', min: 0, description: 'largest job payload or result, e.g. 64MiB' },
   { key: 'maxStoredPayload', name: 'max-stored-payload', kind: 'size', min: 0, description: 'payloads/results kept whole in job history up to this size (1MiB)' },
+  { key: 'keepWorkData', name: 'keep-work-data', kind: 'bool', description: "store WORK_DATA in the job's record (up to --max-stored-payload), not only count it" },
   { key: 'keepCompleted', name: 'keep-completed', kind: 'duration', description: 'keep completed jobs this long (7d)' },
   { key: 'keepFailed', name: 'keep-failed', kind: 'duration', description: 'keep failed jobs this long (30d)' },
   { key: 'keepCancelled', name: 'keep-cancelled', kind: 'duration', description: 'keep cancelled jobs this long (7d)' },
@@ -127,6 +130,7 @@ export function defaultConfig(): ServerConfig {
     verbose: 'INFO',
     maxPayload: 64 * 1024 * 1024,
     maxStoredPayload: 1024 * 1024,
+    keepWorkData: false,
     maxConnections: 10000,
     keepCompleted: 7 * DAY,
     keepFailed: 30 * DAY,

@@ -83,6 +83,7 @@ export function recordView(r: JobRecord, events: JobEventRecord[], previewBytes:
     outcome: r.outcome,
     warnings: r.warnings,
     dataChunks: r.dataChunks,
+    data: bytesView(r.data, r.dataSize, previewBytes),
     events: timeline(r, events),
   };
 }
@@ -111,6 +112,7 @@ export function liveView(job: Job, previewBytes: number) {
     outcome: null,
     warnings: 0,
     dataChunks: 0,
+    data: null,
     events: [],
   };
 }

@@ -76,7 +76,7 @@ const job = {
   required: [
     'handle', 'function', 'unique', 'priority', 'background', 'state', 'submittedAt', 'dueAt', 'startedAt',
     'finishedAt', 'attempts', 'retries', 'worker', 'submitter', 'progress', 'payload', 'result', 'error',
-    'outcome', 'warnings', 'dataChunks', 'events',
+    'outcome', 'warnings', 'dataChunks', 'data', 'events',
   ],
   properties: {
     handle: { type: 'string' },
@@ -105,6 +105,7 @@ const job = {
     outcome: { ...stringOrNull, description: 'How it ended, in words.' },
     warnings: int,
     dataChunks: int,
+    data: { ...orNull(ref('Bytes')), description: 'The WORK_DATA workers sent, in order, when the server keeps it (--keep-work-data).' },
     events: {
       type: 'array',
       items: ref('TimelineEvent'),

@@ -16,6 +16,8 @@ import { emptyDelta, type CommitBatch, type FiringRecord, type JobDelta, type Jo
 export interface JournalOptions {
   /** Payloads and results kept whole up to this size; larger ones keep a prefix and their size. */
   maxStoredBytes: number;
+  /** Store WORK_DATA chunks (up to maxStoredBytes per job) besides counting them. */
+  keepWorkData?: boolean;
   /** Longest a non-urgent change waits before it is committed. */
   lazyCommitMs: number;
   /** Commit as soon as this many jobs have pending changes. */
@@ -74,6 +76,10 @@ export class Journal {
   private fellBehind = 0;
   /** Jobs in the batch in flight. */
   private inFlightJobs = 0;
+  /** WORK_DATA kept so far per active job (bytes), against the cap. */
+  private readonly dataKept = new Map<number, number>();
+  /** WORK_DATA chunks of the deltas being collected, joined into `data` when the batch is made. */
+  private dataParts = new Map<JobDelta, Buffer[]>();
   /** Told when the back-pressure changes: the store fell behind, further behind, caught up. */
   onBackPressure: ((pressure: BackPressure) => void) | null = null;
   private readonly maxBacklog: number;
@@ -122,8 +128,11 @@ export class Journal {
       }),
       ev.on('job.data', (job, kind, data) => {
         const d = this.delta(job);
-        if (kind === 'data') d.dataChunks++;
-        else {
+        if (kind === 'data') {
+          d.dataChunks++;
+          d.dataSize = (d.dataSize ?? 0) + data.length;
+          if (this.options.keepWorkData === true) this.keepData(job, d, data);
+        } else {
           d.warnings++;
           this.event(job, 'warning', preview(data));
         }
@@ -227,6 +236,8 @@ export class Journal {
       return;
     }
     if (this.deltas.size === 0 && this.events.length === 0 && this.firings.length === 0 && !this.urgent) return;
+    for (const [d, parts] of this.dataParts) d.data = joinData(d.data ?? null, parts);
+    this.dataParts = new Map();
     const batchNo = this.batchNo++;
     const batch: CommitBatch = {
       deltas: [...this.deltas.values()],
@@ -383,6 +394,7 @@ export class Journal {
   }
 
   private finished(job: Job, state: StoredState): JobDelta {
+    this.dataKept.delete(job.id);
     const d = this.delta(job);
     d.state = state;
     d.finishedAt = this.engine.clock.now();
@@ -408,6 +420,19 @@ export class Journal {
    * Results and exception data arrive as views of a socket read (see the decoder's transientData):
    * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
    */
+  /** Appends what fits under the cap of a job's WORK_DATA to the delta (joined at commit). */
+  private keepData(job: Job, d: JobDelta, data: Buffer): void {
+    const kept = this.dataKept.get(job.id) ?? 0;
+    const room = this.options.maxStoredBytes - kept;
+    if (room <= 0 || data.length === 0) return;
+    const piece = Buffer.from(data.subarray(0, Math.min(room, data.length)));
+    this.dataKept.set(job.id, kept + piece.length);
+    const parts = this.dataParts.get(d);
+    if (parts === undefined) this.dataParts.set(d, [piece]);
+    else parts.push(piece);
+    this.holdBytes(piece.length);
+  }
+
   private cappedCopy(data: Buffer): Buffer {
     return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
   }
@@ -455,10 +480,19 @@ function mergeDeltas(older: JobDelta, newer: JobDelta): JobDelta {
   for (const key of Object.keys(newer) as (keyof JobDelta)[]) {
     const v = newer[key];
     if (key === 'warnings' || key === 'dataChunks') merged[key] = older[key] + newer[key];
+    else if (key === 'dataSize') merged.dataSize = (older.dataSize ?? 0) + (newer.dataSize ?? 0);
+    else if (key === 'data') merged.data = joinData(older.data ?? null, newer.data ? [newer.data] : []);
     else if (key === 'pinBackground') merged.pinBackground = older.pinBackground || newer.pinBackground;
     else if (v !== null) (merged as Record<string, unknown>)[key] = v;
   }
   return merged;
+}
+
+/** `first` (if any) followed by `more`, as one buffer; null when there is nothing. */
+function joinData(first: Buffer | null, more: Buffer[]): Buffer | null {
+  const all = first === null ? more : [first, ...more];
+  if (all.length === 0) return null;
+  return all.length === 1 ? all[0]! : Buffer.concat(all);
 }
 
 function workerName(s: Session): string {

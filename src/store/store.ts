@@ -59,6 +59,10 @@ export interface JobDelta {
   outcome: string | null;
   warnings: number;
   dataChunks: number;
+  /** WORK_DATA bytes to append to the record's (stored only when the journal keeps them). */
+  data?: Buffer | null;
+  /** WORK_DATA bytes received (kept or not), to add to the record's count. */
+  dataSize?: number;
 }
 
 /** A delta for job `id` that changes nothing yet. */
@@ -170,6 +174,10 @@ export interface JobRecord {
   outcome: string | null;
   warnings: number;
   dataChunks: number;
+  /** The WORK_DATA workers sent, in order, when kept (--keep-work-data; a prefix past the cap). */
+  data: Buffer | null;
+  /** WORK_DATA bytes workers sent in all (kept or not). */
+  dataSize: number;
 }
 
 export interface JobFilter {

@@ -1,6 +1,6 @@
 /**
  * The job page in a real Chromium against a real gearhq with real peers: facts, progress,
- * timeline, result and error; cancel, retry and reschedule from the UI (checked through the API);
+ * timeline, result, data sent by the worker and error; cancel, retry and reschedule from the UI (checked through the API);
  * the API's refusal shown; a pruned job; the read-only token.
  */
 import { test } from 'node:test';
@@ -20,8 +20,8 @@ async function badge(page: Page, state: string): Promise<void> {
   await page.locator(`.page-header .badge.state-${state}`).waitFor({ timeout: 10_000 });
 }
 
-test('a completed job shows its facts, progress, warning, timeline and result', async (t) => {
-  const env = await dashboardEnv(t);
+test('a completed job shows its facts, progress, warning, timeline, result and the data its worker sent', async (t) => {
+  const env = await dashboardEnv(t, ['--keep-work-data']);
   const tr = traffic(t, env);
   const php = tr.php(['stream'], 1);
   const handle = await tr.submit('stream', 'the payload', 'report-42');
@@ -40,6 +40,8 @@ test('a completed job shows its facts, progress, warning, timeline and result', 
   assert.equal(await page.getByTestId('job-payload').locator('pre').textContent(), 'the payload');
   assert.equal(await page.getByTestId('job-result').locator('pre').textContent(), 'done:the payload');
   assert.match(await page.getByTestId('job-result').textContent() ?? '', /16 B/);
+  // The PHP worker's two sendData calls, kept in order (--keep-work-data).
+  assert.equal(await page.getByTestId('job-data').locator('pre').textContent(), 'd1d2');
   await screenshot(page, 'job');
   const phone = await env.open(href(handle), { viewport: { width: 390, height: 844 } });
   await badge(phone.page, 'completed');

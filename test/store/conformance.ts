@@ -75,7 +75,7 @@ function expectedRecord(rec: NewJobRecord, d: JobDelta): JobRecord {
     submitter: rec.submitter, startedAt: d.startedAt, finishedAt: d.finishedAt, attempts: d.attempts ?? 0,
     retries: d.retries ?? 0, worker: d.worker, numerator: d.numerator, denominator: d.denominator,
     result: d.result, resultSize: d.resultSize, error: d.error, outcome: d.outcome, warnings: d.warnings,
-    dataChunks: d.dataChunks,
+    dataChunks: d.dataChunks, data: d.data ?? null, dataSize: d.dataSize ?? 0,
   };
 }
 
@@ -766,6 +766,23 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     assert.deepEqual(await blobs(2), ['two', 'done', null]);
     assert.deepEqual(await blobs(3), ['\0\u0001\0', null, 'e\0rr']);
     assert.deepEqual(await blobs(4), ['', null, '']);
+  });
+
+  it('WORK_DATA: appended batch after batch, to an inserted record and to a stored one, bytes intact', async ({ store }) => {
+    await commit(store, batch([
+      inserted(newJob(1), { state: 'running', startedAt: T0, dataChunks: 2, data: Buffer.from('one\0two '), dataSize: 8 }),
+      inserted(newJob(2)),
+    ]));
+    await commit(store, batch([delta(1, { dataChunks: 1, data: Buffer.from([0xff, 0x00]), dataSize: 2 }), delta(2, { state: 'running' })]));
+    // Job 2's chunk was over the cap: counted, not kept.
+    await commit(store, batch([delta(1, finishedAs('completed', T0 + 5)), delta(2, { dataChunks: 1, dataSize: 5000 })]));
+    await commit(store, batch([delta(2, { dataChunks: 1, data: Buffer.from('late'), dataSize: 4 })]));
+    const one = (await store.findJob('H:test:1'))!;
+    assert.deepEqual([one.data, one.dataSize, one.dataChunks, one.state],
+      [Buffer.concat([Buffer.from('one\0two '), Buffer.from([0xff, 0x00])]), 10, 3, 'completed']);
+    const two = (await store.findJob('H:test:2'))!;
+    assert.deepEqual([two.data, two.dataSize, two.dataChunks], [Buffer.from('late'), 5004, 2]);
+    assert.equal((await store.listJobs({ limit: 10 })).jobs.find((j) => j.id === 1)!.data!.length, 10, 'listings carry it too');
   });
 
   it('payloads: 1 MiB of binary with NUL bytes round-trips in lookups, recovery and results', async (f) => {

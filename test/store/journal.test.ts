@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { Journal, type BackPressure, type JournalOptions } from '../../src/store/journal.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { CommitBatch } from '../../src/store/store.js';
+import { PacketType } from '../../src/protocol/packets.js';
 import { setup as engineSetup } from '../engine/engine-setup.js';
 
 const silent = pino({ level: 'silent' });
@@ -258,4 +259,27 @@ test('journal: big results held for a slow store hold new work back by bytes, be
   t.store.release();
   await t.journal.drain();
   assert.deepEqual(t.calls, ['new-work', 'none'], 'caught up: take new work again');
+});
+
+test('journal: WORK_DATA is counted, and with keepWorkData kept in order up to the cap per job, across batches', async () => {
+  for (const keepWorkData of [false, true]) {
+    const t = setup({ keepWorkData, maxStoredBytes: 10 });
+    const job = t.submit(t.session(), 'f', { payload: 'p' });
+    const w = t.worker(['f']);
+    t.engine.grab(w);
+    const send = (text: string) => t.engine.workData(w, PacketType.WORK_DATA, job.handle, Buffer.from(text));
+    send('abc');
+    send('\0de');
+    await t.journal.commitAndWait(false);
+    send('fghijkl'); // only 'fghi' fits under the 10-byte cap
+    send('more');
+    t.engine.workComplete(w, job.handle, Buffer.from('done'));
+    await t.journal.drain();
+    const rec = (await t.store.findJob(job.handle))!;
+    assert.equal(rec.dataChunks, 4);
+    assert.equal(rec.dataSize, 17, 'every byte received is counted');
+    assert.deepEqual(rec.data, keepWorkData ? Buffer.from('abc\0defghi') : null, `keepWorkData ${keepWorkData}`);
+    const sent = t.store.batches.flatMap((b) => b.deltas).map((d) => d.data?.toString('latin1') ?? null);
+    assert.deepEqual(sent.filter((x) => x !== null), keepWorkData ? ['abc\0de', 'fghi'] : [], 'two batches, each with what came');
+  }
 });

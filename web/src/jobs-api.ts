@@ -34,6 +34,8 @@ export interface JobView {
   outcome: string | null;
   warnings: number;
   dataChunks: number;
+  /** The WORK_DATA workers sent, when the server keeps it (--keep-work-data). */
+  data: Bytes | null;
   events: TimelineEvent[];
   /** One job only (GET /api/v1/jobs/{handle}): where a queued job stands; null in other states. */
   forecast?: StartForecast | null;

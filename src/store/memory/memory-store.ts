@@ -76,7 +76,7 @@ export class MemoryStore implements Store {
           reducer: n.reducer, state: 'queued', payload: n.payload, payloadSize: n.payloadSize,
           submittedAt: n.submittedAt, dueAt: n.dueAt, submitter: n.submitter, startedAt: null, finishedAt: null,
           attempts: 0, retries: 0, worker: null, numerator: null, denominator: null, result: null,
-          resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
+          resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0,
         };
         this.jobs.set(d.id, r);
       }
@@ -97,6 +97,8 @@ export class MemoryStore implements Store {
       if (d.outcome !== null) r.outcome = d.outcome;
       r.warnings += d.warnings;
       r.dataChunks += d.dataChunks;
+      r.dataSize += d.dataSize ?? 0;
+      if (d.data) r.data = r.data === null ? d.data : Buffer.concat([r.data, d.data]);
     }
     for (const e of batch.events) {
       let list = this.events.get(e.jobId);

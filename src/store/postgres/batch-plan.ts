@@ -28,7 +28,7 @@ export interface BatchPlan {
   joinable: boolean;
 }
 
-const INSERT_COLUMNS = 26;
+const INSERT_COLUMNS = 28;
 /**
  * Blob bytes per insert statement. When blobs were sent as bytea arrays (hex text built on the
  * main thread), 40 MB of 10 KiB foreground jobs in one statement stalled the event loop for
@@ -36,7 +36,7 @@ const INSERT_COLUMNS = 26;
  * awaited one by one, still keep each message to the database and its copy small.
  */
 export const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
-const UPDATE_COLUMNS = 17;
+const UPDATE_COLUMNS = 19;
 const ACTIVE = new Set(['scheduled', 'queued', 'running']);
 
 export function planBatch(batch: CommitBatch): BatchPlan {
@@ -55,9 +55,9 @@ export function planBatch(batch: CommitBatch): BatchPlan {
         pgText(n.reducer), STATE_CODE.get(state), n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
         pgText(n.submitter), d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, pgText(d.worker),
         pgText(d.numerator), pgText(d.denominator), d.result, d.resultSize, d.error, pgText(d.outcome),
-        d.warnings, d.dataChunks];
+        d.warnings, d.dataChunks, d.data ?? null, d.dataSize ?? 0];
       for (let i = 0; i < INSERT_COLUMNS; i++) ins![i]!.push(row[i]);
-      insertBytes.push(n.payload.length + (d.result?.length ?? 0) + (d.error?.length ?? 0));
+      insertBytes.push(n.payload.length + (d.result?.length ?? 0) + (d.error?.length ?? 0) + (d.data?.length ?? 0));
       if (ACTIVE.has(state) && n.unique !== '' && n.unique !== '-') {
         activeUniques.push({ id: n.id, fn: pgText(n.fn), unique: pgText(n.unique) });
       }
@@ -90,7 +90,7 @@ class UpdateRounds {
     if (round === this.rounds.length) this.rounds.push(columns(UPDATE_COLUMNS));
     const row = [d.id, d.state === null ? null : STATE_CODE.get(d.state), d.pinBackground, d.startedAt,
       d.finishedAt, d.attempts, d.retries, pgText(d.worker), pgText(d.numerator), pgText(d.denominator),
-      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks, d.dueAt];
+      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks, d.dueAt, d.data ?? null, d.dataSize ?? 0];
     const cols = this.rounds[round]!;
     for (let i = 0; i < UPDATE_COLUMNS; i++) cols[i]!.push(row[i]);
   }

@@ -79,6 +79,8 @@ const MIGRATIONS: readonly string[] = [
   // 5: finished jobs by state and finishing time, for retention; partial, so submissions and
   // claims (active rows) do not pay for it.
   `CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state > 2;`,
+  // 6: WORK_DATA workers sent: its bytes counted, and kept with --keep-work-data (appended).
+  `ALTER TABLE jobs ADD COLUMN data bytea, ADD COLUMN data_size bigint NOT NULL DEFAULT 0;`,
 ];
 
 /** Any constant shared by every gearhq process: serialises migrations of one database. */

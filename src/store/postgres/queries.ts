@@ -17,7 +17,7 @@ const q = (name: string, text: string): Named => ({ name, text });
 
 export const JOB_COLUMNS = `id, handle, fn, uniq, priority, background, reducer, state, payload, payload_size,
   submitted_at, due_at, submitter, started_at, finished_at, attempts, retries, worker, numerator,
-  denominator, result, result_size, error, outcome, warnings, data_chunks`;
+  denominator, result, result_size, error, outcome, warnings, data_chunks, data, data_size`;
 
 const ACTIVE_COLUMNS = 'id, handle, fn, uniq, payload, priority, background, reducer, state, due_at, submitted_at, attempts, retries';
 
@@ -169,7 +169,7 @@ export interface JobRow {
   due_at: number; submitter: string; started_at: number | null; finished_at: number | null;
   attempts: number; retries: number; worker: string | null; numerator: string | null;
   denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
-  outcome: string | null; warnings: number; data_chunks: number;
+  outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
 }
 
 export type ActiveRow = Pick<JobRow, 'id' | 'handle' | 'fn' | 'uniq' | 'payload' | 'priority' | 'background' |
@@ -182,7 +182,7 @@ export function toRecord(r: JobRow): JobRecord {
     submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter, startedAt: r.started_at,
     finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
     numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
-    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
+    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks, data: r.data, dataSize: r.data_size,
   };
 }
 

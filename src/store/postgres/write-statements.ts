@@ -52,7 +52,7 @@ const UPDATE_COLUMNS: readonly Column[] = [
   ['id', 'bigint'], ['state', 'smallint'], ['pin', 'boolean'], ['started_at', 'bigint'], ['finished_at', 'bigint'],
   ['attempts', 'integer'], ['retries', 'integer'], ['worker', 'text'], ['numerator', 'text'], ['denominator', 'text'],
   ['result', 'bytea'], ['result_size', 'bigint'], ['error', 'bytea'], ['outcome', 'text'], ['warnings', 'integer'],
-  ['data_chunks', 'bigint'], ['due_at', 'bigint'],
+  ['data_chunks', 'bigint'], ['due_at', 'bigint'], ['data', 'bytea'], ['data_size', 'bigint'],
 ];
 
 /** In the order of JOB_COLUMNS. */
@@ -62,7 +62,7 @@ const INSERT_COLUMNS: readonly Column[] = [
   ['submitted_at', 'bigint'], ['due_at', 'bigint'], ['submitter', 'text'], ['started_at', 'bigint'],
   ['finished_at', 'bigint'], ['attempts', 'integer'], ['retries', 'integer'], ['worker', 'text'], ['numerator', 'text'],
   ['denominator', 'text'], ['result', 'bytea'], ['result_size', 'bigint'], ['error', 'bytea'], ['outcome', 'text'],
-  ['warnings', 'integer'], ['data_chunks', 'bigint'],
+  ['warnings', 'integer'], ['data_chunks', 'bigint'], ['data', 'bytea'], ['data_size', 'bigint'],
 ];
 
 /** Parameters a part's columns take: one per column, two per blob column. */
@@ -72,7 +72,7 @@ const FRAGMENTS = [
   {
     part: 'update' as const,
     columns: UPDATE_COLUMNS,
-    // A null leaves the stored value, counters add up, background only turns on.
+    // A null leaves the stored value, counters add up, background only turns on, WORK_DATA appends.
     sql: (p: (i: number) => string, blob: string) => `UPDATE jobs AS j SET
       state = coalesce(d.state, j.state),
       background = j.background OR d.pin,
@@ -89,7 +89,9 @@ const FRAGMENTS = [
       outcome = coalesce(d.outcome, j.outcome),
       warnings = j.warnings + d.warnings,
       data_chunks = j.data_chunks + d.data_chunks,
-      due_at = coalesce(d.due_at, j.due_at)
+      due_at = coalesce(d.due_at, j.due_at),
+      data = CASE WHEN d.data IS NULL THEN j.data ELSE coalesce(j.data, ''::bytea) || d.data END,
+      data_size = j.data_size + d.data_size
     FROM ${rowsFrom(UPDATE_COLUMNS, p, blob)} AS d
     WHERE j.id = d.id`,
   },

@@ -84,6 +84,9 @@ const MIGRATIONS: readonly Migration[] = [
   // 6: finished jobs by state and finishing time, for retention; partial, so submissions and
   // assignments (active rows) do not pay for it.
   `CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state > 2;`,
+  // 7: WORK_DATA workers sent: its bytes counted, and kept with --keep-work-data (appended).
+  `ALTER TABLE jobs ADD COLUMN data BLOB;
+   ALTER TABLE jobs ADD COLUMN data_size INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Brings the schema up to date (or, for tests of upgrades, up to step `upTo`). */

@@ -217,7 +217,7 @@ interface JobRow {
   due_at: number; submitter: string; started_at: number | null; finished_at: number | null;
   attempts: number; retries: number; worker: string | null; numerator: string | null;
   denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
-  outcome: string | null; warnings: number; data_chunks: number;
+  outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
 }
 
 function toRecord(r: JobRow): JobRecord {
@@ -227,7 +227,7 @@ function toRecord(r: JobRow): JobRecord {
     submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter, startedAt: r.started_at,
     finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
     numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
-    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
+    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks, data: r.data, dataSize: r.data_size,
   };
 }
 

@@ -34,7 +34,7 @@ const ROWS_PER_INSERT = 32;
 /** Every column of a job record, for a job inserted with more than its submission. */
 const ALL_JOB_COLUMNS = `id, handle, fn, uniq, uniq_key, priority, background, reducer, state, payload, payload_size,
   submitted_at, due_at, submitter, started_at, finished_at, attempts, retries, worker, numerator, denominator, result,
-  result_size, error, outcome, warnings, data_chunks`;
+  result_size, error, outcome, warnings, data_chunks, data, data_size`;
 
 /** What the cap on finished jobs reads. */
 export const CAP_QUERIES = {
@@ -75,6 +75,8 @@ export class SqliteWriter {
       insertNew: db.prepare(`INSERT INTO jobs (${NEW_JOB_COLUMNS}) VALUES (${placeholders(NEW_JOB_PARAMS)})`),
       insertNewMany: db.prepare(`INSERT INTO jobs (${NEW_JOB_COLUMNS}) VALUES
         ${Array.from({ length: ROWS_PER_INSERT }, () => `(${placeholders(NEW_JOB_PARAMS)})`).join(', ')}`),
+      // WORK_DATA is appended: `data || ?` is null when either side is, and then coalesce keeps the
+      // old bytes (nothing new) or takes the new (nothing yet); `||` makes text, hence the cast.
       update: db.prepare(`UPDATE jobs SET
           state = coalesce(?, state),
           background = max(background, ?),
@@ -91,7 +93,9 @@ export class SqliteWriter {
           error = coalesce(?, error),
           outcome = coalesce(?, outcome),
           warnings = warnings + ?,
-          data_chunks = data_chunks + ?
+          data_chunks = data_chunks + ?,
+          data = CAST(coalesce(data || ?, data, ?) AS BLOB),
+          data_size = data_size + ?
         WHERE id = ?`),
       event: db.prepare('INSERT INTO job_events (job_id, at, type, detail) VALUES (?, ?, ?, ?)'),
       firing: db.prepare('INSERT INTO schedule_firings (schedule, tick_at, job_id) VALUES (?, ?, ?)'),
@@ -147,11 +151,11 @@ export class SqliteWriter {
           s.insert.run(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background || d.pinBackground ? 1 : 0,
             n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
             n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
-            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks);
+            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data ?? null, d.dataSize ?? 0);
         } else {
           s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
             d.finishedAt, d.dueAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
-            d.error, d.outcome, d.warnings, d.dataChunks, d.id);
+            d.error, d.outcome, d.warnings, d.dataChunks, d.data ?? null, d.data ?? null, d.dataSize ?? 0, d.id);
         }
       }
       writeFresh();

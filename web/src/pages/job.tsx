@@ -76,6 +76,7 @@ export function JobPage(props: { handle: string; canAct: boolean }) {
       {j.error === null ? (
         <BytesBlock title="Result" bytes={j.result} empty={j.state === 'completed' ? 'no result kept' : 'no result yet'} testId="job-result" />
       ) : null}
+      {j.data !== null ? <BytesBlock title="Data sent by the worker" bytes={j.data} empty="none" testId="job-data" /> : null}
     </section>
   );
 }
