@@ -236,8 +236,7 @@ export class Journal {
       return;
     }
     if (this.deltas.size === 0 && this.events.length === 0 && this.firings.length === 0 && !this.urgent) return;
-    for (const [d, parts] of this.dataParts) d.data = joinData(d.data ?? null, parts);
-    this.dataParts = new Map();
+    this.joinPendingData();
     const batchNo = this.batchNo++;
     const batch: CommitBatch = {
       deltas: [...this.deltas.values()],
@@ -349,6 +348,7 @@ export class Journal {
     }
     // ...and keep every other change (results of jobs already on record, foreground records) for
     // the next batch, so the record catches up once the store takes writes again.
+    this.joinPendingData(); // before merging makes new delta objects
     const newer = this.deltas;
     this.deltas = new Map();
     for (const d of batch.deltas) if (!withdrawn.has(d.id)) this.deltas.set(d.id, d);
@@ -416,10 +416,6 @@ export class Journal {
     setImmediate(this.check);
   }
 
-  /**
-   * Results and exception data arrive as views of a socket read (see the decoder's transientData):
-   * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
-   */
   /** Appends what fits under the cap of a job's WORK_DATA to the delta (joined at commit). */
   private keepData(job: Job, d: JobDelta, data: Buffer): void {
     const kept = this.dataKept.get(job.id) ?? 0;
@@ -433,6 +429,16 @@ export class Journal {
     this.holdBytes(piece.length);
   }
 
+  /** The WORK_DATA chunks collected for each pending delta, joined into its `data`. */
+  private joinPendingData(): void {
+    for (const [d, parts] of this.dataParts) d.data = joinData(d.data ?? null, parts);
+    this.dataParts = new Map();
+  }
+
+  /**
+   * Results and exception data arrive as views of a socket read (see the decoder's transientData):
+   * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
+   */
   private cappedCopy(data: Buffer): Buffer {
     return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
   }

@@ -13,24 +13,31 @@ import { setup as engineSetup } from '../engine/engine-setup.js';
 
 const silent = pino({ level: 'silent' });
 
-/** A memory store that records batches and can be told to refuse them or answer later. */
+/** A memory store that records the batches it is sent and can be told to refuse them or answer later. */
 class ProbeStore extends MemoryStore {
   batches: CommitBatch[] = [];
   refuse: Error | null = null;
-  /** When set, commits resolve only when `release()` is called. */
+  /** When set, commits are answered only when `release()` is called. */
   async = false;
-  private pending: (() => void)[] = [];
+  private pending: { batch: CommitBatch; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   override commit(batch: CommitBatch): void | Promise<void> {
     if (this.refuse !== null) throw this.refuse;
     this.batches.push(batch);
+    if (this.async) return new Promise<void>((resolve, reject) => this.pending.push({ batch, resolve, reject }));
     super.commit(batch);
-    if (!this.async) return;
-    return new Promise<void>((resolve) => this.pending.push(resolve));
   }
 
-  release(): void {
-    for (const r of this.pending.splice(0)) r();
+  /** Answers the commits waiting: stored, or refused with `error`. */
+  release(error: Error | null = null): void {
+    for (const p of this.pending.splice(0)) {
+      if (error !== null) {
+        p.reject(error);
+        continue;
+      }
+      super.commit(p.batch);
+      p.resolve();
+    }
   }
 }
 
@@ -282,4 +289,24 @@ test('journal: WORK_DATA is counted, and with keepWorkData kept in order up to t
     const sent = t.store.batches.flatMap((b) => b.deltas).map((d) => d.data?.toString('latin1') ?? null);
     assert.deepEqual(sent.filter((x) => x !== null), keepWorkData ? ['abc\0de', 'fghi'] : [], 'two batches, each with what came');
   }
+});
+
+test('journal: kept WORK_DATA survives a refused batch, in order with what came after', async () => {
+  const t = setup({ keepWorkData: true, maxStoredBytes: 100 });
+  const job = t.submit(t.session(), 'f', { payload: 'p' });
+  const w = t.worker(['f']);
+  t.engine.grab(w);
+  const send = (text: string) => t.engine.workData(w, PacketType.WORK_DATA, job.handle, Buffer.from(text));
+  t.store.async = true;
+  send('one ');
+  t.journal.commit(); // in flight...
+  send('two '); // ...while more comes
+  t.store.release(new Error('disk full')); // refused: 'one ' comes back, to go before 'two '
+  await new Promise((r) => setImmediate(r));
+  t.store.async = false;
+  send('three');
+  t.engine.workComplete(w, job.handle, Buffer.from('done'));
+  await t.journal.drain();
+  const rec = (await t.store.findJob(job.handle))!;
+  assert.deepEqual([rec.data?.toString(), rec.dataSize, rec.dataChunks, rec.state], ['one two three', 13, 3, 'completed']);
 });
