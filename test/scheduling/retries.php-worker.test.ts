@@ -59,7 +59,11 @@ describe('retry policies with a php-gearman worker', { timeout: 30000 }, () => {
       assert.equal(record.state, 'completed');
       assert.equal(record.attempts, 3);
       assert.equal(record.result?.toString(), 'ok after 3 attempts');
-      assert.deepEqual(events.filter((e) => e.type === 'retrying').map((e) => e.detail?.split(';')[0]), ['fail', 'fail']);
+      const retrying = events.filter((e) => e.type === 'retrying').map((e) => e.detail ?? '');
+      assert.deepEqual(retrying.map((d) => d.split(';')[0]), ['fail', 'fail']);
+      // Each names the attempt that failed and its worker (the record keeps only the last one's).
+      assert.deepEqual(retrying.map((d) => /\(attempt (\d) on (\S+)\)$/.exec(d)?.slice(1)),
+        [['1', record.worker!.split(' ')[0]!], ['2', record.worker!.split(' ')[0]!]], retrying.join(' | '));
     });
 
   test('with maxAttempts 2 the same job fails for good after exactly 2 runs and leaves show jobs', async (t) => {

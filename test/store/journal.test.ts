@@ -134,7 +134,9 @@ test('journal: requeues, warnings and cancellations are in the timeline', async 
   assert.ok(t.engine.cancel(job.handle));
   t.journal.commit();
   const events = await t.store.jobEvents(job.id);
-  assert.deepEqual(events.map((e) => [e.type, e.detail]), [['warning', 'careful'], ['requeued', 'lost'], ['cancelled', null]]);
+  assert.deepEqual(events.map((e) => [e.type, e.detail]),
+    [['warning', 'careful'], ['requeued', `lost (attempt 1 on ${w.name})`], ['cancelled', null]],
+    'the requeue names the worker of the attempt it ended');
   const rec = (await t.store.findJob(job.handle))!;
   assert.equal(rec.state, 'cancelled');
   assert.equal(rec.warnings, 1);
