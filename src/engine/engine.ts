@@ -192,7 +192,7 @@ export class Engine {
     const fn = this.fn(r.fn);
     if (this.jobs.has(r.handle) || this.uniques.find(fn, coalesceKey(r.unique, r.payload)) !== undefined) return null;
     const job = this.restore(r);
-    this.events.emit('job.requeued', job, 'manual');
+    this.events.emit('job.requeued', job, 'manual', null);
     return job;
   }
 
@@ -478,7 +478,8 @@ export class Engine {
    * next attempt (same handle, clients still attached) or, out of attempts, fails for good.
    * Without one it ends as gearmand would: fail and exception end the job, loss and timeout requeue.
    */
-  private endAttempt(job: Job, outcome: RetryOutcome, data: Buffer | null, requeueReason: RequeueReason = 'lost'): void {
+  private endAttempt(job: Job, outcome: RetryOutcome, data: Buffer | null, requeueReason: RequeueReason = 'lost',
+    worker: Session | null = job.worker): void {
     const policy = this.policyOf(job.fn);
     const applies = policy !== null && policy.retryOn.includes(outcome) &&
       (job.background || job.backgroundRefs > 0 || policy.foreground);
@@ -489,7 +490,7 @@ export class Engine {
         job.numerator = '0';
         job.denominator = '0';
         this.placeAt(job, at);
-        this.events.emit('job.retrying', job, outcome, at);
+        this.events.emit('job.retrying', job, outcome, at, worker);
         return;
       }
       if (outcome === 'exception' && data !== null) this.failJob(job, 'exception', data);
@@ -498,7 +499,7 @@ export class Engine {
     }
     if (outcome === 'fail') this.failJob(job, 'fail', null);
     else if (outcome === 'exception') this.failJob(job, 'exception', data);
-    else this.requeueLegacy(job, requeueReason);
+    else this.requeueLegacy(job, requeueReason, worker);
   }
 
   /**
@@ -613,6 +614,7 @@ export class Engine {
 
   /** Takes a running job away from its worker: requeued, or failed when -j is exhausted. */
   private takeBack(job: Job, reason: RequeueReason): void {
+    const worker = job.worker;
     this.stopRunning(job);
     job.retries++;
     if (job.cancelRequested) {
@@ -625,11 +627,11 @@ export class Engine {
       this.events.emit('job.abandoned', job);
       return;
     }
-    this.endAttempt(job, reason === 'timeout' ? 'timeout' : 'lost', null, reason);
+    this.endAttempt(job, reason === 'timeout' ? 'timeout' : 'lost', null, reason, worker);
   }
 
   /** gearmand's requeue after a lost worker or a timeout, bounded by -j. */
-  private requeueLegacy(job: Job, reason: RequeueReason): void {
+  private requeueLegacy(job: Job, reason: RequeueReason, worker: Session | null): void {
     const max = this.options.jobRetries;
     if (max > 0 && job.retries >= max) {
       this.failJob(job, 'retries-exhausted', null);
@@ -637,7 +639,7 @@ export class Engine {
     }
     job.numerator = '0';
     job.denominator = '0';
-    this.events.emit('job.requeued', job, reason);
+    this.events.emit('job.requeued', job, reason, worker);
     this.enqueue(job);
   }
 

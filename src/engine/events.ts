@@ -19,9 +19,11 @@ export interface EngineEvents {
   'job.data': [job: Job, kind: 'data' | 'warning', data: Buffer];
   'job.completed': [job: Job, result: Buffer];
   'job.failed': [job: Job, reason: FailReason, data: Buffer | null];
-  'job.requeued': [job: Job, reason: RequeueReason];
+  /** `worker`: who held it in the attempt that ended (null for a retry by hand). */
+  'job.requeued': [job: Job, reason: RequeueReason, worker: Session | null];
   /** A retry policy gave the job another attempt at `at` (ms). */
-  'job.retrying': [job: Job, outcome: 'fail' | 'exception' | 'timeout' | 'lost', at: number];
+  /** `worker`: who held it in the attempt that ended. */
+  'job.retrying': [job: Job, outcome: 'fail' | 'exception' | 'timeout' | 'lost', at: number, worker: Session | null];
   /** The worker asked for its job to run again at `at` (ms). */
   'job.rescheduled': [job: Job, at: number];
   'job.cancelled': [job: Job];

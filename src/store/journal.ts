@@ -76,11 +76,6 @@ export class Journal {
   private fellBehind = 0;
   /** Jobs in the batch in flight. */
   private inFlightJobs = 0;
-  /**
-   * The worker of each active job's latest attempt: the record keeps only the last one, so when an
-   * attempt ends without finishing the job (a lost worker, a retry) the timeline names it.
-   */
-  private readonly attemptWorker = new Map<number, string>();
   /** WORK_DATA kept so far per active job (bytes), against the cap. */
   private readonly dataKept = new Map<number, number>();
   /** WORK_DATA chunks of the deltas being collected, joined into `data` when the batch is made. */
@@ -125,7 +120,6 @@ export class Journal {
         d.startedAt = job.startedAt;
         d.attempts = job.attempts;
         d.worker = workerName(worker);
-        this.attemptWorker.set(job.id, d.worker);
       }),
       ev.on('job.status', (job) => {
         const d = this.delta(job);
@@ -157,15 +151,16 @@ export class Journal {
           this.holdBytes(d.error.length);
         }
       }),
-      ev.on('job.requeued', (job, reason) => {
+      // Each names the attempt that ended and its worker: the record keeps only the last one's.
+      ev.on('job.requeued', (job, reason, worker) => {
         const d = this.waiting(job);
         d.retries = job.retries;
-        this.event(job, 'requeued', `${reason}${this.attemptEnded(job)}`);
+        this.event(job, 'requeued', `${reason}${attemptOn(job, worker)}`);
       }),
-      ev.on('job.retrying', (job, outcome, at) => {
+      ev.on('job.retrying', (job, outcome, at, worker) => {
         const d = this.waiting(job);
         d.outcome = outcome;
-        this.event(job, 'retrying', `${outcome}; attempt ${job.attempts + 1} at ${new Date(at).toISOString()}${this.attemptEnded(job)}`);
+        this.event(job, 'retrying', `${outcome}; attempt ${job.attempts + 1} at ${new Date(at).toISOString()}${attemptOn(job, worker)}`);
       }),
       ev.on('job.rescheduled', (job, at) => {
         const d = this.waiting(job);
@@ -401,7 +396,6 @@ export class Journal {
 
   private finished(job: Job, state: StoredState): JobDelta {
     this.dataKept.delete(job.id);
-    this.attemptWorker.delete(job.id);
     const d = this.delta(job);
     d.state = state;
     d.finishedAt = this.engine.clock.now();
@@ -434,13 +428,6 @@ export class Journal {
     if (parts === undefined) this.dataParts.set(d, [piece]);
     else parts.push(piece);
     this.holdBytes(piece.length);
-  }
-
-  /** ` (attempt N on <worker>)` for the attempt that just ended, or '' when it never ran. */
-  private attemptEnded(job: Job): string {
-    const worker = this.attemptWorker.get(job.id);
-    this.attemptWorker.delete(job.id);
-    return worker === undefined ? '' : ` (attempt ${job.attempts} on ${worker})`;
   }
 
   /** The WORK_DATA chunks collected for each pending delta, joined into its `data`. */
@@ -513,6 +500,11 @@ function joinData(first: Buffer | null, more: Buffer[]): Buffer | null {
   const all = first === null ? more : [first, ...more];
   if (all.length === 0) return null;
   return all.length === 1 ? all[0]! : Buffer.concat(all);
+}
+
+/** ` (attempt N on <worker>)` for the attempt that just ended; '' when none did (a retry by hand). */
+function attemptOn(job: Job, worker: Session | null): string {
+  return worker === null ? '' : ` (attempt ${job.attempts} on ${workerName(worker)})`;
 }
 
 function workerName(s: Session): string {

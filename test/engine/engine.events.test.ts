@@ -36,7 +36,7 @@ test('events: fail and exception emit job.failed with reason and data', () => {
   ]);
 });
 
-test('events: requeue reasons are lost, timeout and released', () => {
+test('events: requeue reasons are lost, timeout and released, each with the worker that held the job', () => {
   const t = setup();
   const job = t.submit(null, 'f', { background: true });
   const w1 = t.worker(['f']);
@@ -48,9 +48,9 @@ test('events: requeue reasons are lost, timeout and released', () => {
   t.grab(w2);
   t.engine.cantDo(w2, 'f');
   assert.deepEqual(t.events.filter((e) => e[0] === 'job.requeued'), [
-    ['job.requeued', job, 'lost'],
-    ['job.requeued', job, 'timeout'],
-    ['job.requeued', job, 'released'],
+    ['job.requeued', job, 'lost', w1],
+    ['job.requeued', job, 'timeout', w2],
+    ['job.requeued', job, 'released', w2],
   ]);
 });
 

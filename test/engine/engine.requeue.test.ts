@@ -89,7 +89,7 @@ test('requeue: CANT_DO requeues the jobs held for that function only', () => {
   assert.equal(b.state, 'running');
   assert.equal(b.worker, w);
   assert.equal(t.grab(w), null, 'no longer registered for a');
-  assert.deepEqual(t.events.filter((e) => e[0] === 'job.requeued'), [['job.requeued', a, 'released']]);
+  assert.deepEqual(t.events.filter((e) => e[0] === 'job.requeued'), [['job.requeued', a, 'released', w]]);
 });
 
 test('requeue: CANT_DO of a function never registered is harmless', () => {

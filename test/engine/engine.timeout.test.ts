@@ -15,7 +15,7 @@ test('timeout: CAN_DO_TIMEOUT requeues a job still running when the time is up',
   assert.equal(job.retries, 1);
   assert.equal(job.worker, null);
   assert.deepEqual(c.out.take(), [], 'clients are not told');
-  assert.deepEqual(t.events.filter((e) => e[0] === 'job.requeued'), [['job.requeued', job, 'timeout']]);
+  assert.deepEqual(t.events.filter((e) => e[0] === 'job.requeued'), [['job.requeued', job, 'timeout', w]]);
   assert.equal(t.engine.workComplete(w, job.handle, Buffer.from('late')), 'JOB_NOT_FOUND_RESULT');
   assert.equal(t.grab(w), job.handle, 'it can be taken again');
 });
