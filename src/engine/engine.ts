@@ -639,8 +639,9 @@ export class Engine {
     }
     job.numerator = '0';
     job.denominator = '0';
-    this.events.emit('job.requeued', job, reason, worker);
+    // Queued first, so listeners (the journal) see the job as it now is.
     this.enqueue(job);
+    this.events.emit('job.requeued', job, reason, worker);
   }
 
   private stopRunning(job: Job): void {

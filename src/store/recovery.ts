@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { payloadText } from '../engine/job.js';
-import { emptyDelta, type JobDelta, type JobEventRecord, type Store } from './store.js';
+import { emptyDelta, type JobDelta, type JobEventRecord, type Store, type StoredJob } from './store.js';
 
 export interface RecoveryReport {
   restored: number;
@@ -20,7 +20,7 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
   const now = engine.clock.now();
   const deltas: JobDelta[] = [];
   const events: JobEventRecord[] = [];
-  let lostAttempts = 0;
+  const lost: StoredJob[] = [];
   let abandoned = 0;
   const total = await store.eachActive((r) => {
     const wasRunning = r.state === 'running';
@@ -32,9 +32,8 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
     }
     const retries = wasRunning ? r.retries + 1 : r.retries;
     if (wasRunning) {
-      lostAttempts++;
+      lost.push(r);
       deltas.push(fix(r.id, { state: 'queued', retries }));
-      events.push({ jobId: r.id, at: now, type: 'lost', detail: 'server restarted while the job ran' });
     }
     engine.restore({
       id: r.id, handle: r.handle, fn: r.fn, unique: r.unique, payload: payloadText(r.payload), priority: r.priority,
@@ -42,10 +41,16 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
       retries, attempts: r.attempts,
     });
   });
+  // The lost attempts' workers, from their records: a few jobs (those running), not the backlog.
+  for (const r of lost) {
+    const worker = (await store.findJob(r.handle))?.worker ?? null;
+    const on = worker === null ? '' : ` (attempt ${r.attempts} on ${worker})`;
+    events.push({ jobId: r.id, at: now, type: 'lost', detail: `server restarted while the job ran${on}` });
+  }
   // The engine started from the store's handle counter and restore() raised it past every
   // restored id, so it is already the larger of the two: no second query.
   if (deltas.length > 0) await store.commit({ deltas, events, sync: true, nextHandle: engine.handleCounter });
-  return { restored: total - abandoned, lostAttempts, abandoned, ms: Date.now() - started };
+  return { restored: total - abandoned, lostAttempts: lost.length, abandoned, ms: Date.now() - started };
 }
 
 function fix(id: number, change: Partial<JobDelta>): JobDelta {

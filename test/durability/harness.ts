@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freePort, startServer, type RunningServer } from '../support/servers.js';
 import { RawClient, PacketType } from '../support/raw-client.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { JobRecord } from '../../src/store/store.js';
+import type { JobEventRecord, JobRecord } from '../../src/store/store.js';
 
 export { PacketType, RawClient };
 export type { RunningServer };
@@ -78,10 +78,16 @@ export async function site(t: TestContext, opts: SiteOptions = {}): Promise<Site
 
 /** Opens the site's store file (no server may be running) and returns the record of `handle`. */
 export async function readRecord(dataDir: string, handle: string): Promise<JobRecord | null> {
+  return (await readJob(dataDir, handle)).record;
+}
+
+/** The same, with the job's stored timeline events. */
+export async function readJob(dataDir: string, handle: string): Promise<{ record: JobRecord | null; events: JobEventRecord[] }> {
   const store = new SqliteStore({ dataDir, durability: 'os' });
   await store.open();
   try {
-    return await store.findJob(handle);
+    const record = await store.findJob(handle);
+    return { record, events: record === null ? [] : await store.jobEvents(record.id) };
   } finally {
     await store.close();
   }
