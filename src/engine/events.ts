@@ -21,8 +21,7 @@ export interface EngineEvents {
   'job.failed': [job: Job, reason: FailReason, data: Buffer | null];
   /** `worker`: who held it in the attempt that ended (null for a retry by hand). */
   'job.requeued': [job: Job, reason: RequeueReason, worker: Session | null];
-  /** A retry policy gave the job another attempt at `at` (ms). */
-  /** `worker`: who held it in the attempt that ended. */
+  /** A retry policy gave the job another attempt at `at` (ms); `worker` held it in the one that ended. */
   'job.retrying': [job: Job, outcome: 'fail' | 'exception' | 'timeout' | 'lost', at: number, worker: Session | null];
   /** The worker asked for its job to run again at `at` (ms). */
   'job.rescheduled': [job: Job, at: number];
