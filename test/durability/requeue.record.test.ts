@@ -5,18 +5,24 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PacketType, pause, readJob, site } from './harness.js';
+import { PacketType, pause, readJob, site, type RawClient, type Site } from './harness.js';
+
+/** A background job of `fn` submitted and taken by a worker; its handle and that worker. */
+async function runningJob(s: Site, fn: string): Promise<{ handle: string; worker: RawClient }> {
+  const client = await s.connect();
+  client.send(PacketType.SUBMIT_JOB_BG, [fn, `${fn}-1`, 'payload']);
+  const handle = (await client.expect(PacketType.JOB_CREATED)).args[0]!;
+  const worker = await s.connect();
+  worker.send(PacketType.CAN_DO, [fn]);
+  worker.send(PacketType.GRAB_JOB);
+  assert.equal((await worker.expect(PacketType.JOB_ASSIGN)).args[0], handle);
+  return { handle, worker };
+}
 
 test('a job whose worker went away is stored as queued again, the requeue naming that worker', async (t) => {
   const s = await site(t);
   const server = await s.start();
-  const client = await s.connect();
-  client.send(PacketType.SUBMIT_JOB_BG, ['flaky', 'u1', 'payload']);
-  const handle = (await client.expect(PacketType.JOB_CREATED)).args[0]!;
-  const worker = await s.connect();
-  worker.send(PacketType.CAN_DO, ['flaky']);
-  worker.send(PacketType.GRAB_JOB);
-  await worker.expect(PacketType.JOB_ASSIGN);
+  const { handle, worker } = await runningJob(s, 'flaky');
   worker.close();
   await pause(200); // the requeue is stored within the journal's lazy commit (10 ms)
   await server.stop('SIGKILL'); // no graceful last commit: what is on record is what was written
@@ -28,13 +34,7 @@ test('a job whose worker went away is stored as queued again, the requeue naming
 test('a job running when the server is killed comes back queued, the lost attempt and its worker in the timeline', async (t) => {
   const s = await site(t);
   const first = await s.start();
-  const client = await s.connect();
-  client.send(PacketType.SUBMIT_JOB_BG, ['slow', 'u2', 'payload']);
-  const handle = (await client.expect(PacketType.JOB_CREATED)).args[0]!;
-  const worker = await s.connect();
-  worker.send(PacketType.CAN_DO, ['slow']);
-  worker.send(PacketType.GRAB_JOB);
-  await worker.expect(PacketType.JOB_ASSIGN);
+  const { handle } = await runningJob(s, 'slow');
   await pause(200); // the assignment is on record
   await first.stop('SIGKILL');
   const second = await s.start();
