@@ -29,7 +29,7 @@ export function historyJob(id: number, total: number, now: number): JobDelta {
     worker: finished ? '127.0.0.1#2' : null, numerator: null, denominator: null,
     result: state === 'completed' ? Buffer.from('ok') : null, resultSize: state === 'completed' ? 2 : null,
     error: state === 'failed' ? Buffer.from(`card declined for c${id % HISTORY_CUSTOMERS}`) : null, outcome: state === 'failed' ? 'fail' : null,
-    warnings: 0, dataChunks: 0,
+    warnings: 0, dataChunks: 0, data: null, dataSize: 0,
   };
 }
 

@@ -75,7 +75,7 @@ async function fillStore(dir: string): Promise<number> {
         },
         state: 'queued', pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null, retries: null,
         worker: null, numerator: null, denominator: null, result: null, resultSize: null, error: null,
-        outcome: null, warnings: 0, dataChunks: 0,
+        outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0,
       });
     }
     await store.commit({ deltas, events: [], sync: false, nextHandle: start + deltas.length });

@@ -78,8 +78,12 @@ export class Journal {
   private inFlightJobs = 0;
   /** WORK_DATA kept so far per active job (bytes), against the cap. */
   private readonly dataKept = new Map<number, number>();
-  /** WORK_DATA chunks of the deltas being collected, joined into `data` when the batch is made. */
-  private dataParts = new Map<JobDelta, Buffer[]>();
+  /**
+   * WORK_DATA chunks per job since the batch being collected began, appended to its delta's `data`
+   * when the batch is made (by job, not by delta: a refused batch's delta merged with a newer one
+   * gets them after its own, in order).
+   */
+  private dataParts = new Map<number, Buffer[]>();
   /** Told when the back-pressure changes: the store fell behind, further behind, caught up. */
   onBackPressure: ((pressure: BackPressure) => void) | null = null;
   private readonly maxBacklog: number;
@@ -130,8 +134,8 @@ export class Journal {
         const d = this.delta(job);
         if (kind === 'data') {
           d.dataChunks++;
-          d.dataSize = (d.dataSize ?? 0) + data.length;
-          if (this.options.keepWorkData === true) this.keepData(job, d, data);
+          d.dataSize += data.length;
+          if (this.options.keepWorkData === true) this.keepData(job, data);
         } else {
           d.warnings++;
           this.event(job, 'warning', preview(data));
@@ -349,7 +353,6 @@ export class Journal {
     }
     // ...and keep every other change (results of jobs already on record, foreground records) for
     // the next batch, so the record catches up once the store takes writes again.
-    this.joinPendingData(); // before merging makes new delta objects
     const newer = this.deltas;
     this.deltas = new Map();
     for (const d of batch.deltas) if (!withdrawn.has(d.id)) this.deltas.set(d.id, d);
@@ -417,22 +420,25 @@ export class Journal {
     setImmediate(this.check);
   }
 
-  /** Appends what fits under the cap of a job's WORK_DATA to the delta (joined at commit). */
-  private keepData(job: Job, d: JobDelta, data: Buffer): void {
+  /** Keeps what fits under the cap of a job's WORK_DATA, for its delta (joined at commit). */
+  private keepData(job: Job, data: Buffer): void {
     const kept = this.dataKept.get(job.id) ?? 0;
     const room = this.options.maxStoredBytes - kept;
     if (room <= 0 || data.length === 0) return;
     const piece = Buffer.from(data.subarray(0, Math.min(room, data.length)));
     this.dataKept.set(job.id, kept + piece.length);
-    const parts = this.dataParts.get(d);
-    if (parts === undefined) this.dataParts.set(d, [piece]);
+    const parts = this.dataParts.get(job.id);
+    if (parts === undefined) this.dataParts.set(job.id, [piece]);
     else parts.push(piece);
     this.holdBytes(piece.length);
   }
 
-  /** The WORK_DATA chunks collected for each pending delta, joined into its `data`. */
+  /** The WORK_DATA chunks collected for each job, appended to its pending delta's `data`. */
   private joinPendingData(): void {
-    for (const [d, parts] of this.dataParts) d.data = joinData(d.data ?? null, parts);
+    for (const [id, parts] of this.dataParts) {
+      const d = this.deltas.get(id);
+      if (d !== undefined) d.data = joinData(d.data, parts);
+    }
     this.dataParts = new Map();
   }
 
@@ -486,9 +492,8 @@ function mergeDeltas(older: JobDelta, newer: JobDelta): JobDelta {
   const merged = { ...older };
   for (const key of Object.keys(newer) as (keyof JobDelta)[]) {
     const v = newer[key];
-    if (key === 'warnings' || key === 'dataChunks') merged[key] = older[key] + newer[key];
-    else if (key === 'dataSize') merged.dataSize = (older.dataSize ?? 0) + (newer.dataSize ?? 0);
-    else if (key === 'data') merged.data = joinData(older.data ?? null, newer.data ? [newer.data] : []);
+    if (key === 'warnings' || key === 'dataChunks' || key === 'dataSize') merged[key] = older[key] + newer[key];
+    else if (key === 'data') merged.data = joinData(older.data, newer.data === null ? [] : [newer.data]);
     else if (key === 'pinBackground') merged.pinBackground = older.pinBackground || newer.pinBackground;
     else if (v !== null) (merged as Record<string, unknown>)[key] = v;
   }

@@ -60,9 +60,9 @@ export interface JobDelta {
   warnings: number;
   dataChunks: number;
   /** WORK_DATA bytes to append to the record's (stored only when the journal keeps them). */
-  data?: Buffer | null;
+  data: Buffer | null;
   /** WORK_DATA bytes received (kept or not), to add to the record's count. */
-  dataSize?: number;
+  dataSize: number;
 }
 
 /** A delta for job `id` that changes nothing yet. */
@@ -70,7 +70,7 @@ export function emptyDelta(id: number): JobDelta {
   return {
     id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null,
     attempts: null, retries: null, worker: null, numerator: null, denominator: null, result: null,
-    resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0,
+    resultSize: null, error: null, outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0,
   };
 }
 

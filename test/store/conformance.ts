@@ -47,7 +47,7 @@ export function delta(id: number, change: Partial<JobDelta> = {}): JobDelta {
   return {
     id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null,
     retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
-    error: null, outcome: null, warnings: 0, dataChunks: 0, ...change,
+    error: null, outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0, ...change,
   };
 }
 
@@ -75,7 +75,7 @@ function expectedRecord(rec: NewJobRecord, d: JobDelta): JobRecord {
     submitter: rec.submitter, startedAt: d.startedAt, finishedAt: d.finishedAt, attempts: d.attempts ?? 0,
     retries: d.retries ?? 0, worker: d.worker, numerator: d.numerator, denominator: d.denominator,
     result: d.result, resultSize: d.resultSize, error: d.error, outcome: d.outcome, warnings: d.warnings,
-    dataChunks: d.dataChunks, data: d.data ?? null, dataSize: d.dataSize ?? 0,
+    dataChunks: d.dataChunks, data: d.data, dataSize: d.dataSize,
   };
 }
 

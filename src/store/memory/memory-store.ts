@@ -97,8 +97,8 @@ export class MemoryStore implements Store {
       if (d.outcome !== null) r.outcome = d.outcome;
       r.warnings += d.warnings;
       r.dataChunks += d.dataChunks;
-      r.dataSize += d.dataSize ?? 0;
-      if (d.data) r.data = r.data === null ? d.data : Buffer.concat([r.data, d.data]);
+      r.dataSize += d.dataSize;
+      if (d.data !== null) r.data = r.data === null ? d.data : Buffer.concat([r.data, d.data]);
     }
     for (const e of batch.events) {
       let list = this.events.get(e.jobId);

@@ -11,6 +11,7 @@
  */
 import { STATE_CODE, type CommitBatch, type JobDelta } from '../store.js';
 import { pgText } from './queries.js';
+import { INSERT_COLUMNS, UPDATE_COLUMNS } from './write-statements.js';
 
 export interface BatchPlan {
   before: unknown[][][];
@@ -28,7 +29,6 @@ export interface BatchPlan {
   joinable: boolean;
 }
 
-const INSERT_COLUMNS = 28;
 /**
  * Blob bytes per insert statement. When blobs were sent as bytea arrays (hex text built on the
  * main thread), 40 MB of 10 KiB foreground jobs in one statement stalled the event loop for
@@ -36,14 +36,13 @@ const INSERT_COLUMNS = 28;
  * awaited one by one, still keep each message to the database and its copy small.
  */
 export const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
-const UPDATE_COLUMNS = 19;
 const ACTIVE = new Set(['scheduled', 'queued', 'running']);
 
 export function planBatch(batch: CommitBatch): BatchPlan {
   const inserted = new Set<number>();
   const before = new UpdateRounds();
   const after = new UpdateRounds();
-  const ins: unknown[][] | null = batch.deltas.some((d) => d.insert !== null) ? columns(INSERT_COLUMNS) : null;
+  const ins: unknown[][] | null = batch.deltas.some((d) => d.insert !== null) ? columns(INSERT_COLUMNS.length) : null;
   const insertBytes: number[] = [];
   const activeUniques: BatchPlan['activeUniques'] = [];
   for (const d of batch.deltas) {
@@ -55,8 +54,8 @@ export function planBatch(batch: CommitBatch): BatchPlan {
         pgText(n.reducer), STATE_CODE.get(state), n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
         pgText(n.submitter), d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, pgText(d.worker),
         pgText(d.numerator), pgText(d.denominator), d.result, d.resultSize, d.error, pgText(d.outcome),
-        d.warnings, d.dataChunks, d.data ?? null, d.dataSize ?? 0];
-      for (let i = 0; i < INSERT_COLUMNS; i++) ins![i]!.push(row[i]);
+        d.warnings, d.dataChunks, d.data, d.dataSize];
+      for (let i = 0; i < INSERT_COLUMNS.length; i++) ins![i]!.push(row[i]);
       insertBytes.push(n.payload.length + (d.result?.length ?? 0) + (d.error?.length ?? 0) + (d.data?.length ?? 0));
       if (ACTIVE.has(state) && n.unique !== '' && n.unique !== '-') {
         activeUniques.push({ id: n.id, fn: pgText(n.fn), unique: pgText(n.unique) });
@@ -87,12 +86,12 @@ class UpdateRounds {
   add(d: JobDelta): void {
     const round = (this.roundOf.get(d.id) ?? -1) + 1;
     this.roundOf.set(d.id, round);
-    if (round === this.rounds.length) this.rounds.push(columns(UPDATE_COLUMNS));
+    if (round === this.rounds.length) this.rounds.push(columns(UPDATE_COLUMNS.length));
     const row = [d.id, d.state === null ? null : STATE_CODE.get(d.state), d.pinBackground, d.startedAt,
       d.finishedAt, d.attempts, d.retries, pgText(d.worker), pgText(d.numerator), pgText(d.denominator),
-      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks, d.dueAt, d.data ?? null, d.dataSize ?? 0];
+      d.result, d.resultSize, d.error, pgText(d.outcome), d.warnings, d.dataChunks, d.dueAt, d.data, d.dataSize];
     const cols = this.rounds[round]!;
-    for (let i = 0; i < UPDATE_COLUMNS; i++) cols[i]!.push(row[i]);
+    for (let i = 0; i < UPDATE_COLUMNS.length; i++) cols[i]!.push(row[i]);
   }
 }
 

@@ -48,7 +48,8 @@ function rowsFrom(columns: readonly Column[], p: (i: number) => string, blob: st
   return `(SELECT ${exprs.join(', ')} FROM unnest(${params.join(', ')}) AS u(${aliases.join(', ')}))`;
 }
 
-const UPDATE_COLUMNS: readonly Column[] = [
+/** In the order UpdateRounds (batch-plan.ts) lays out an update row. */
+export const UPDATE_COLUMNS: readonly Column[] = [
   ['id', 'bigint'], ['state', 'smallint'], ['pin', 'boolean'], ['started_at', 'bigint'], ['finished_at', 'bigint'],
   ['attempts', 'integer'], ['retries', 'integer'], ['worker', 'text'], ['numerator', 'text'], ['denominator', 'text'],
   ['result', 'bytea'], ['result_size', 'bigint'], ['error', 'bytea'], ['outcome', 'text'], ['warnings', 'integer'],
@@ -56,7 +57,7 @@ const UPDATE_COLUMNS: readonly Column[] = [
 ];
 
 /** In the order of JOB_COLUMNS. */
-const INSERT_COLUMNS: readonly Column[] = [
+export const INSERT_COLUMNS: readonly Column[] = [
   ['id', 'bigint'], ['handle', 'text'], ['fn', 'text'], ['uniq', 'text'], ['priority', 'smallint'],
   ['background', 'boolean'], ['reducer', 'text'], ['state', 'smallint'], ['payload', 'bytea'], ['payload_size', 'bigint'],
   ['submitted_at', 'bigint'], ['due_at', 'bigint'], ['submitter', 'text'], ['started_at', 'bigint'],

@@ -151,11 +151,11 @@ export class SqliteWriter {
           s.insert.run(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background || d.pinBackground ? 1 : 0,
             n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
             n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
-            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data ?? null, d.dataSize ?? 0);
+            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.dataSize);
         } else {
           s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
             d.finishedAt, d.dueAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
-            d.error, d.outcome, d.warnings, d.dataChunks, d.data ?? null, d.data ?? null, d.dataSize ?? 0, d.id);
+            d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.data, d.dataSize, d.id);
         }
       }
       writeFresh();
@@ -163,12 +163,7 @@ export class SqliteWriter {
       for (const f of batch.firings ?? []) s.firing.run(f.schedule, f.tickAt, f.jobId);
       s.raiseMeta.run('next_handle', String(batch.nextHandle));
     });
-    try {
-      write();
-    } catch (e) {
-      this.finishedJobs = null;
-      throw e;
-    }
+    this.changingFinished(write);
     if (this.finishedJobs !== null) this.finishedJobs += finishes;
   }
 
@@ -201,12 +196,7 @@ export class SqliteWriter {
         }
       }
     });
-    try {
-      deleteJobs();
-    } catch (e) {
-      this.finishedJobs = null;
-      throw e;
-    }
+    this.changingFinished(deleteJobs);
     if (this.finishedJobs !== null) this.finishedJobs -= unique.length;
     for (const step of done) this.floors.done(step);
     return unique.length;
@@ -223,6 +213,16 @@ export class SqliteWriter {
       this.finishedCountedAt = now;
     }
     return this.finishedJobs;
+  }
+
+  /** Runs a transaction that changes the finished jobs; if it fails, their count is not known. */
+  private changingFinished(transaction: () => void): void {
+    try {
+      transaction();
+    } catch (e) {
+      this.finishedJobs = null;
+      throw e;
+    }
   }
 
   /** The `n` finished jobs with the lowest ids: the oldest of each end state, merged. */
@@ -258,8 +258,9 @@ export function retentionStepQuery(step: RetentionStep): { sql: string; params: 
  */
 function isPlainNewJob(d: JobDelta): boolean {
   return d.insert !== null && d.insert.reducer === '' && d.insert.dueAt === 0 && !d.pinBackground && d.dueAt === null
-    && d.startedAt === null && d.finishedAt === null && d.attempts === null && d.retries === null && d.worker === null && d.numerator === null && d.denominator === null && d.result === null
-    && d.resultSize === null && d.error === null && d.outcome === null && d.warnings === 0 && d.dataChunks === 0;
+    && d.startedAt === null && d.finishedAt === null && d.attempts === null && d.retries === null && d.worker === null
+    && d.numerator === null && d.denominator === null && d.result === null && d.resultSize === null && d.error === null
+    && d.outcome === null && d.warnings === 0 && d.dataChunks === 0;
 }
 
 function columnCount(columns: string): number {
