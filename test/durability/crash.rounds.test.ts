@@ -9,7 +9,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PacketType, RawClient, functionStatus, listedHandles, pause, readRecord, site, statuses,
+  PacketType, RawClient, functionStatus, listedHandles, pause, readRecord, readRecords, site, statuses,
   type Durability, type Site,
 } from './harness.js';
 
@@ -62,8 +62,21 @@ function newLedger(): Ledger {
   };
 }
 
+/**
+ * Half the jobs carry payloads and results large enough for the SQLite store to keep them in its
+ * blob segments, so recovery after each kill reads those too; each is made of its job's name, so a
+ * job handed another's bytes shows.
+ */
+function sized(text: string, unique: string): string {
+  return /[02468]$/.test(unique) ? `${text};`.repeat(Math.ceil(6000 / (text.length + 1))) : text;
+}
+
 function payloadOf(unique: string): string {
-  return `payload of ${unique}`;
+  return sized(`payload of ${unique}`, unique);
+}
+
+function resultOf(unique: string): string {
+  return sized(`done ${unique}`, unique);
 }
 
 /** Pipelines SUBMIT_JOB_BG with fresh uniques until the connection dies; records every reply. */
@@ -127,7 +140,7 @@ async function worker(c: RawClient, round: number, ledger: Ledger): Promise<void
         c.send(PacketType.GRAB_JOB_UNIQ);
       } else if (r.type === PacketType.JOB_ASSIGN_UNIQ) {
         const unique = recordAssignment(ledger, round, r);
-        c.send(PacketType.WORK_COMPLETE, [r.args[0]!, `done ${unique}`]);
+        c.send(PacketType.WORK_COMPLETE, [r.args[0]!, resultOf(unique)]);
         ledger.completed.set(unique, (ledger.completed.get(unique) ?? 0) + 1);
         c.send(PacketType.GRAB_JOB_UNIQ);
       } else {
@@ -356,6 +369,15 @@ it(`every acknowledged background job survives ${ROUNDS} kill -9 rounds and runs
     assert.equal(ledger.foreground.length, ROUNDS);
     assert.ok(ledger.revived.length === 0, 'foreground jobs from before a kill do not come back as runnable jobs:\n'
       + ledger.revived.slice(0, 10).map((r) => `  start ${r.round}: ${r.handle}: ${r.why}`).join('\n'));
+    // Completed → on record with the result the worker sent (the last process stopped cleanly).
+    const records = await readRecords(s.dataDir, [...ledger.acked.values()]);
+    const wrongResult = [...ledger.acked].filter(([u, h]) => {
+      const rec = records.get(h);
+      return rec?.state !== 'completed' || rec.result?.toString('latin1') !== resultOf(u) || rec.payload.toString('latin1') !== payloadOf(u);
+    });
+    assert.ok(wrongResult.length === 0, `${wrongResult.length} acknowledged jobs are not on record as completed with their `
+      + `payload and result, e.g. ${wrongResult.slice(0, 5).map(([u, h]) => `${u} ${h}: ${records.get(h)?.state}`).join(', ')}`);
+
     for (const fg of ledger.foreground) {
       const rec = await readRecord(s.dataDir, fg.handle);
       assert.ok(rec !== null, `the foreground job ${fg.handle} of round ${fg.round} is on record`);

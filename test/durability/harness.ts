@@ -81,6 +81,22 @@ export async function readRecord(dataDir: string, handle: string): Promise<JobRe
   return (await readJob(dataDir, handle)).record;
 }
 
+/** The records of `handles` (found ones only), read with one opening of the store. */
+export async function readRecords(dataDir: string, handles: readonly string[]): Promise<Map<string, JobRecord>> {
+  const store = new SqliteStore({ dataDir, durability: 'os' });
+  await store.open();
+  try {
+    const found = new Map<string, JobRecord>();
+    for (const h of handles) {
+      const record = await store.findJob(h);
+      if (record !== null) found.set(h, record);
+    }
+    return found;
+  } finally {
+    await store.close();
+  }
+}
+
 /** The same, with the job's stored timeline events. */
 export async function readJob(dataDir: string, handle: string): Promise<{ record: JobRecord | null; events: JobEventRecord[] }> {
   const store = new SqliteStore({ dataDir, durability: 'os' });

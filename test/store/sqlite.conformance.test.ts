@@ -72,7 +72,7 @@ test('sqlite: a data directory from before unique keys (schema 4) is migrated; i
     const reopened = new Database(join(dataDir, 'gearhq.sqlite'), { readonly: true });
     const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").pluck().all();
     reopened.close();
-    assert.deepEqual(indexes, ['jobs_finished', 'jobs_fn', 'jobs_state', 'jobs_uniq_key'], 'the index on the unique text is gone');
+    assert.deepEqual(indexes, ['jobs_blob_segment', 'jobs_finished', 'jobs_fn', 'jobs_state', 'jobs_uniq_key'], 'the index on the unique text is gone');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -87,6 +87,12 @@ const MIGRATIONS: readonly Migration[] = [
   // 7: WORK_DATA workers sent: its bytes counted, and kept with --keep-work-data (appended).
   `ALTER TABLE jobs ADD COLUMN data BLOB;
    ALTER TABLE jobs ADD COLUMN data_size INTEGER NOT NULL DEFAULT 0;`,
+  // 8: large payloads and results in segment files (blob-segments.ts): \`external\` says which
+  // columns hold a reference (1 payload, 2 result); \`blob_segment\` is the oldest segment the row
+  // refers to, so the oldest segment still in use is one index lookup away.
+  `ALTER TABLE jobs ADD COLUMN external INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN blob_segment INTEGER;
+   CREATE INDEX jobs_blob_segment ON jobs (blob_segment) WHERE blob_segment IS NOT NULL;`,
 ];
 
 /** Brings the schema up to date (or, for tests of upgrades, up to step `upTo`). */

@@ -14,7 +14,9 @@ import {
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
+import { BlobSegments } from './blob-segments.js';
 import { Checkpointer } from './checkpointer.js';
+import { blobsToPlace, EXTERNAL_PAYLOAD, EXTERNAL_RESULT, placedBlobs } from './external-blobs.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { UNIQUE_KEY_MATCH, uniqueHash } from './unique-key.js';
@@ -34,6 +36,9 @@ export class SqliteStore implements Store {
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private writer: SqliteWriter | null = null;
   private checkpointer: Checkpointer | null = null;
+  private segments: BlobSegments | null = null;
+  /** The last commit that waits for blob writes; later commits apply after it, in order. */
+  private tail: Promise<void> | null = null;
   readonly path: string;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -46,6 +51,11 @@ export class SqliteStore implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    const segments = new BlobSegments(join(this.options.dataDir, 'blobs'));
+    segments.open();
+    this.segments = segments;
+    // For SQL that reads blob bytes (text search): a column's bytes, wherever they are kept.
+    db.function('gearhq_blob', (bytes, isRef) => (isRef ? segments.read(bytes as Buffer) ?? EMPTY : bytes));
     this.db = db;
     this.stmts = this.prepare(db);
     this.writer = new SqliteWriter(db, this.options.durability);
@@ -63,11 +73,12 @@ export class SqliteStore implements Store {
       byUnique: db.prepare(`SELECT * FROM jobs WHERE ${UNIQUE_KEY_MATCH} AND uniq = ? ORDER BY id DESC LIMIT ?`),
       events: db.prepare('SELECT job_id, at, type, detail FROM job_events WHERE job_id = ? ORDER BY rowid'),
       active: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer, state,
-          due_at, submitted_at, attempts, retries FROM jobs WHERE state <= 2 ORDER BY id`),
+          due_at, submitted_at, attempts, retries, external FROM jobs WHERE state <= 2 ORDER BY id`),
       // One state at a time through the (state, id) index, rows as arrays: a million-job backlog
       // streams back in seconds without a table scan over the history.
       activeInState: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer,
-          due_at, submitted_at, attempts, retries FROM jobs WHERE state = ? ORDER BY id`).raw(),
+          due_at, submitted_at, attempts, retries, external FROM jobs WHERE state = ? ORDER BY id`).raw(),
+      oldestSegmentInUse: db.prepare('SELECT min(blob_segment) FROM jobs WHERE blob_segment IS NOT NULL').pluck(),
     };
   }
 
@@ -75,10 +86,10 @@ export class SqliteStore implements Store {
     const rows = this.stmts.active.all() as {
       id: number; handle: string; fn: string; uniq: string; payload: Buffer; priority: 0 | 1 | 2;
       background: number; reducer: string; state: number; due_at: number; submitted_at: number;
-      attempts: number; retries: number;
+      attempts: number; retries: number; external: number;
     }[];
     return rows.map((r) => ({
-      id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, payload: r.payload, priority: r.priority,
+      id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, payload: this.blob(r.payload, r.external & EXTERNAL_PAYLOAD)!, priority: r.priority,
       background: r.background === 1, reducer: r.reducer, state: JOB_STATES[r.state]!, dueAt: r.due_at,
       submittedAt: r.submitted_at, attempts: r.attempts, retries: r.retries,
     }));
@@ -93,7 +104,8 @@ export class SqliteStore implements Store {
         let fn = names.get(fnRaw);
         if (fn === undefined) names.set(fnRaw, (fn = fnRaw));
         visit({
-          id: r[0] as number, handle: r[1] as string, fn, unique: r[3] as string, payload: r[4] as Buffer,
+          id: r[0] as number, handle: r[1] as string, fn, unique: r[3] as string,
+          payload: this.blob(r[4] as Buffer, (r[12] as number) & EXTERNAL_PAYLOAD)!,
           priority: r[5] as 0 | 1 | 2, background: r[6] === 1, reducer: r[7] as string, state: JOB_STATES[state]!,
           dueAt: r[8] as number, submittedAt: r[9] as number, attempts: r[10] as number, retries: r[11] as number,
         });
@@ -109,9 +121,38 @@ export class SqliteStore implements Store {
     return Math.max(fromMeta, fromRows);
   }
 
-  commit(batch: CommitBatch): void {
-    this.writer!.commit(batch);
-    this.checkpointer!.afterCommit();
+  /**
+   * Applies the batch at once, unless it has large blobs (see external-blobs.ts): those are written
+   * to a segment first, off the main thread, and the rows that refer to them committed after.
+   * Batches apply in the order they were handed over either way.
+   */
+  commit(batch: CommitBatch): void | Promise<void> {
+    const toPlace = blobsToPlace(batch);
+    const sync = batch.sync && this.options.durability === 'fsync';
+    if (toPlace === null && this.tail === null && !(sync && this.segments!.needsSync)) {
+      this.writer!.commit(batch);
+      this.checkpointer!.afterCommit();
+      return;
+    }
+    const apply = async (): Promise<void> => {
+      let placed = null;
+      if (toPlace !== null) {
+        const { segment, refs } = await this.segments!.append(toPlace.blobs, sync);
+        placed = placedBlobs(toPlace, refs, segment);
+      } else if (sync) {
+        await this.segments!.sync();
+      }
+      this.writer!.commit(batch, placed);
+      this.checkpointer!.afterCommit();
+    };
+    // A failed commit before this one is its caller's to handle; this one runs regardless.
+    const done = (this.tail ?? Promise.resolve()).then(apply, apply);
+    this.tail = done;
+    const clear = (): void => {
+      if (this.tail === done) this.tail = null;
+    };
+    done.then(clear, clear);
+    return done;
   }
 
   async putSetting(key: string, value: string | null): Promise<void> {
@@ -136,24 +177,26 @@ export class SqliteStore implements Store {
     const id = handleId(handle);
     if (id === null) return null;
     const row = this.stmts.byId.get(id) as JobRow | undefined;
-    return row !== undefined && row.handle === handle ? toRecord(row) : null;
+    return row !== undefined && row.handle === handle ? this.toRecord(row) : null;
   }
 
   async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
     if (unique === '') return [];
-    return (this.stmts.byUnique.all(uniqueHash(unique), unique, limit) as JobRow[]).map(toRecord);
+    return (this.stmts.byUnique.all(uniqueHash(unique), unique, limit) as JobRow[]).map((r) => this.toRecord(r));
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
     const { where, params } = whereOf(filter);
     if (filter.minId !== undefined) { where.push('id >= ?'); params.push(filter.minId); }
     if (filter.text !== undefined) {
-      where.push('(instr(payload, ?) > 0 OR instr(result, ?) > 0 OR instr(error, ?) > 0)');
+      where.push(`(instr(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN gearhq_blob(payload, 1) ELSE payload END, ?) > 0
+        OR instr(CASE WHEN external & ${EXTERNAL_RESULT} THEN gearhq_blob(result, 1) ELSE result END, ?) > 0
+        OR instr(error, ?) > 0)`);
       params.push(filter.text, filter.text, filter.text);
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db!.prepare(sql).all(...params, filter.limit + 1) as JobRow[];
-    return pageOf(rows, filter.limit, toRecord);
+    return pageOf(rows, filter.limit, (r) => this.toRecord(r));
   }
 
   async countJobs(filter: JobCountFilter): Promise<number> {
@@ -168,14 +211,46 @@ export class SqliteStore implements Store {
   }
 
   async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
-    return this.writer!.prune(rules, now, limit);
+    const pruned = this.writer!.prune(rules, now, limit);
+    this.dropUnusedSegments();
+    return pruned;
+  }
+
+  /**
+   * Removes the blob segments older than any a record refers to. A commit still writing its blobs
+   * writes them to the newest segment, which is never removed.
+   */
+  private dropUnusedSegments(): void {
+    const oldest = this.stmts.oldestSegmentInUse.get() as number | null;
+    this.segments!.dropBefore(oldest ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** A blob column's bytes: the column itself, or what its reference points to. */
+  private blob(bytes: Buffer | null, isRef: number): Buffer | null {
+    if (bytes === null || isRef === 0) return bytes;
+    return this.segments!.read(bytes) ?? EMPTY;
+  }
+
+  private toRecord(r: JobRow): JobRecord {
+    return {
+      id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, priority: r.priority, background: r.background === 1,
+      reducer: r.reducer, state: JOB_STATES[r.state]!, payload: this.blob(r.payload, r.external & EXTERNAL_PAYLOAD)!,
+      payloadSize: r.payload_size, submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter,
+      startedAt: r.started_at, finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
+      numerator: r.numerator, denominator: r.denominator, result: this.blob(r.result, r.external & EXTERNAL_RESULT),
+      resultSize: r.result_size, error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks,
+      data: r.data, dataSize: r.data_size,
+    };
   }
 
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
     if (db === null) return;
+    await this.tail?.catch(() => {});
     this.writer = null;
+    this.segments?.close();
+    this.segments = null;
     // The thread's connection closes first, so this one (the last) checkpoints and removes the WAL.
     await this.checkpointer?.stop();
     this.checkpointer = null;
@@ -218,18 +293,11 @@ interface JobRow {
   attempts: number; retries: number; worker: string | null; numerator: string | null;
   denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
   outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
+  external: number;
 }
 
-function toRecord(r: JobRow): JobRecord {
-  return {
-    id: r.id, handle: r.handle, fn: r.fn, unique: r.uniq, priority: r.priority, background: r.background === 1,
-    reducer: r.reducer, state: JOB_STATES[r.state]!, payload: r.payload, payloadSize: r.payload_size,
-    submittedAt: r.submitted_at, dueAt: r.due_at, submitter: r.submitter, startedAt: r.started_at,
-    finishedAt: r.finished_at, attempts: r.attempts, retries: r.retries, worker: r.worker,
-    numerator: r.numerator, denominator: r.denominator, result: r.result, resultSize: r.result_size,
-    error: r.error, outcome: r.outcome, warnings: r.warnings, dataChunks: r.data_chunks, data: r.data, dataSize: r.data_size,
-  };
-}
+/** What a blob whose bytes are gone reads as (a segment lost with a power cut before its fsync). */
+const EMPTY = Buffer.alloc(0);
 
 /** The WHERE terms listJobs and countJobs share (function, state, unique, time range, cursor). */
 function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] } {

@@ -22,6 +22,7 @@
 import type Database from 'better-sqlite3';
 import { FINISHED_STATES, RetentionFloors, type RetentionStep } from '../job-filter.js';
 import { STATE_CODE, type CommitBatch, type JobDelta, type RetentionRules } from '../store.js';
+import { EXTERNAL_PAYLOAD, EXTERNAL_RESULT, type PlacedBlobs } from './external-blobs.js';
 import { uniqueKey } from './unique-key.js';
 
 /**
@@ -34,7 +35,7 @@ const ROWS_PER_INSERT = 32;
 /** Every column of a job record, for a job inserted with more than its submission. */
 const ALL_JOB_COLUMNS = `id, handle, fn, uniq, uniq_key, priority, background, reducer, state, payload, payload_size,
   submitted_at, due_at, submitter, started_at, finished_at, attempts, retries, worker, numerator, denominator, result,
-  result_size, error, outcome, warnings, data_chunks, data, data_size`;
+  result_size, error, outcome, warnings, data_chunks, data, data_size, external, blob_segment`;
 
 /** What the cap on finished jobs reads. */
 export const CAP_QUERIES = {
@@ -89,6 +90,8 @@ export class SqliteWriter {
           numerator = coalesce(?, numerator),
           denominator = coalesce(?, denominator),
           result = coalesce(?, result),
+          external = (external & ~?) | ?,
+          blob_segment = coalesce(blob_segment, ?),
           result_size = coalesce(?, result_size),
           error = coalesce(?, error),
           outcome = coalesce(?, outcome),
@@ -114,7 +117,8 @@ export class SqliteWriter {
     this.syncMode = null;
   }
 
-  commit(batch: CommitBatch): void {
+  /** Applies a batch; `placed` has the references of its blobs written to segments, by delta. */
+  commit(batch: CommitBatch, placed: PlacedBlobs | null = null): void {
     const db = this.db;
     const mode = batch.sync && this.durability === 'fsync' ? 'FULL' : 'NORMAL';
     if (mode !== this.syncMode) {
@@ -131,8 +135,10 @@ export class SqliteWriter {
         for (let i = 0; i < fresh.length; i += NEW_JOB_PARAMS) s.insertNew.run(...fresh.slice(i, i + NEW_JOB_PARAMS));
         fresh.length = 0;
       };
-      for (const d of batch.deltas) {
-        if (isPlainNewJob(d)) {
+      for (let i = 0; i < batch.deltas.length; i++) {
+        const d = batch.deltas[i]!;
+        const e = placed?.get(i);
+        if (e === undefined && isPlainNewJob(d)) {
           const n = d.insert!;
           fresh.push(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background ? 1 : 0,
             STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, n.submitter);
@@ -146,15 +152,21 @@ export class SqliteWriter {
         }
         writeFresh();
         if (d.finishedAt !== null) finishes++;
+        const payloadRef = e?.payload ?? null;
+        const resultRef = e?.result ?? null;
+        const external = (payloadRef !== null ? EXTERNAL_PAYLOAD : 0) | (resultRef !== null ? EXTERNAL_RESULT : 0);
         if (d.insert !== null) {
           const n = d.insert;
           s.insert.run(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background || d.pinBackground ? 1 : 0,
-            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
+            n.reducer, STATE_CODE.get(d.state ?? 'queued')!, payloadRef ?? n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
             n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
-            d.denominator, d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.dataSize);
+            d.denominator, resultRef ?? d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.dataSize,
+            external, e?.segment ?? null);
         } else {
+          // A new result replaces the old one whichever way each is kept, so its flag is set anew.
           s.update.run(d.state === null ? null : STATE_CODE.get(d.state)!, d.pinBackground ? 1 : 0, d.startedAt,
-            d.finishedAt, d.dueAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, d.result, d.resultSize,
+            d.finishedAt, d.dueAt, d.attempts, d.retries, d.worker, d.numerator, d.denominator, resultRef ?? d.result,
+            d.result !== null ? EXTERNAL_RESULT : 0, external, e?.segment ?? null, d.resultSize,
             d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.data, d.dataSize, d.id);
         }
       }

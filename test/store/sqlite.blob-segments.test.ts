@@ -1,0 +1,196 @@
+/**
+ * The SQLite store keeps payloads and results of MIN_EXTERNAL_BYTES or more in blob segment files
+ * (src/store/sqlite/blob-segments.ts), its rows holding references. Everything that reads a job
+ * must still see the whole bytes, batches must apply in order, and retention must remove segments
+ * nobody refers to any more, and only those.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIN_EXTERNAL_BYTES } from '../../src/store/sqlite/blob-segments.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { RetentionRules } from '../../src/store/store.js';
+import { T0, batch, commit, delta, inserted, newJob } from './conformance.js';
+
+const DAY = 86_400_000;
+
+/** `n` bytes spelling `text` over and over: any two blobs of the test differ everywhere. */
+function bytesOf(text: string, n: number): Buffer {
+  return Buffer.from(`${text};`.repeat(Math.ceil(n / (text.length + 1))).slice(0, n), 'latin1');
+}
+
+async function setup() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-blobs-'));
+  let store = new SqliteStore({ dataDir, durability: 'fsync' });
+  await store.open();
+  return {
+    dataDir,
+    get store() { return store; },
+    async reopen() {
+      await store.close();
+      store = new SqliteStore({ dataDir, durability: 'fsync' });
+      await store.open();
+      return store;
+    },
+    /** The segment files on disk. */
+    segments: () => readdirSync(join(dataDir, 'blobs')).sort(),
+    /** What the rows hold, read past the store: column lengths and the `external` bits. */
+    rawRow(id: number) {
+      const db = new Database(join(dataDir, 'gearhq.sqlite'), { readonly: true });
+      try {
+        return db.prepare('SELECT length(payload) AS payload, length(result) AS result, external, blob_segment FROM jobs WHERE id = ?')
+          .get(id) as { payload: number; result: number | null; external: number; blob_segment: number | null };
+      } finally {
+        db.close();
+      }
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('blob segments: large payloads and results are kept outside the rows and read back whole by every lookup', async () => {
+  const f = await setup();
+  try {
+    const bigPayload = bytesOf('payload of job 1', 10 * 1024);
+    const bigResult = bytesOf('result of job 1', 20 * 1024);
+    const queuedPayload = bytesOf('payload of job 2', 64 * 1024);
+    const edge = bytesOf('payload of job 3', MIN_EXTERNAL_BYTES);
+    const under = bytesOf('payload of job 4', MIN_EXTERNAL_BYTES - 1);
+    await commit(f.store, batch([
+      inserted(newJob(1, { payload: bigPayload, payloadSize: bigPayload.length, unique: 'one', background: false }), {
+        state: 'completed', startedAt: T0 + 2, finishedAt: T0 + 3, attempts: 1, worker: 'w', result: bigResult, resultSize: bigResult.length,
+      }),
+      inserted(newJob(2, { payload: queuedPayload, payloadSize: queuedPayload.length })),
+      inserted(newJob(3, { payload: edge, payloadSize: edge.length })),
+      inserted(newJob(4, { payload: under, payloadSize: under.length })),
+    ]));
+
+    assert.deepEqual(f.rawRow(1), { payload: 16, result: 16, external: 3, blob_segment: 1 }, 'job 1: two references');
+    assert.deepEqual(f.rawRow(2), { payload: 16, result: null, external: 1, blob_segment: 1 });
+    assert.deepEqual(f.rawRow(3), { payload: 16, result: null, external: 1, blob_segment: 1 }, 'a blob of exactly the threshold goes out');
+    assert.deepEqual(f.rawRow(4), { payload: MIN_EXTERNAL_BYTES - 1, result: null, external: 0, blob_segment: null }, 'one byte less stays in');
+    assert.deepEqual(f.segments(), ['00000001.seg']);
+
+    const one = await f.store.findJob('H:test:1');
+    assert.ok(one !== null);
+    assert.ok(one.payload.equals(bigPayload) && one.result!.equals(bigResult), 'findJob: whole payload and result');
+    assert.ok((await f.store.findByUnique('one', 1))[0]!.result!.equals(bigResult), 'findByUnique: whole result');
+    const listed = await f.store.listJobs({ limit: 10 });
+    assert.deepEqual(listed.jobs.map((j) => j.payload.length), [under.length, edge.length, queuedPayload.length, bigPayload.length]);
+    assert.ok(listed.jobs[2]!.payload.equals(queuedPayload));
+
+    // Text search reads the bytes wherever they are; the word is near the end of each blob.
+    const found = async (text: string) => (await f.store.listJobs({ limit: 10, text: Buffer.from(text) })).jobs.map((j) => j.id);
+    assert.deepEqual(await found('result of job 1'), [1], 'text inside an external result');
+    assert.deepEqual(await found('payload of job 2'), [2], 'text inside an external payload');
+    assert.deepEqual(await found('payload of job 4'), [4], 'text inside a payload kept in the row');
+    assert.deepEqual(await found('nowhere'), []);
+
+    // After a restart the queued jobs come back with their whole payloads (recovery reads them).
+    await f.reopen();
+    const active = await f.store.loadActive();
+    assert.deepEqual(active.map((j) => j.id), [2, 3, 4]);
+    assert.ok(active[0]!.payload.equals(queuedPayload) && active[1]!.payload.equals(edge) && active[2]!.payload.equals(under));
+    const streamed: Buffer[] = [];
+    await f.store.eachActive((j) => streamed.push(j.payload));
+    assert.ok(streamed[0]!.equals(queuedPayload) && streamed[1]!.equals(edge), 'eachActive: whole payloads');
+    assert.deepEqual(f.segments(), ['00000001.seg'], 'opening the store writes no segment until it has blobs to write');
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test('blob segments: a later result replaces the earlier one, whichever way each is kept', async () => {
+  const f = await setup();
+  try {
+    const big = bytesOf('first result', 8192);
+    const bigger = bytesOf('third result', 30_000);
+    await commit(f.store, batch([inserted(newJob(1), { state: 'completed', finishedAt: T0 + 5, result: big, resultSize: big.length })]));
+    assert.equal(f.rawRow(1).external, 2);
+    // Retried by hand: its new result is small, then large again.
+    await commit(f.store, batch([delta(1, { state: 'completed', finishedAt: T0 + 9, result: Buffer.from('second'), resultSize: 6 })]));
+    assert.equal(f.rawRow(1).external, 0, 'the small result is in the row, and the flag says so');
+    assert.equal((await f.store.findJob('H:test:1'))!.result!.toString(), 'second');
+    await commit(f.store, batch([delta(1, { state: 'completed', finishedAt: T0 + 12, result: bigger, resultSize: bigger.length })]));
+    assert.ok((await f.store.findJob('H:test:1'))!.result!.equals(bigger));
+    // An update without a result leaves the external one alone.
+    await commit(f.store, batch([delta(1, { warnings: 1 })]));
+    assert.ok((await f.store.findJob('H:test:1'))!.result!.equals(bigger));
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test('blob segments: batches apply in the order handed over, a batch waiting for its blobs included; a failed one applies nothing', async () => {
+  const f = await setup();
+  try {
+    const payload = bytesOf('ordered', 12_000);
+    const result = bytesOf('its result', 12_000);
+    // Not awaited one by one: the first waits for its segment write, the others must wait for it.
+    await Promise.all([
+      f.store.commit(batch([inserted(newJob(1, { payload, payloadSize: payload.length }))])),
+      f.store.commit(batch([delta(1, { state: 'running', startedAt: T0 + 2, attempts: 1, worker: 'w' })])),
+      f.store.commit(batch([delta(1, { state: 'completed', finishedAt: T0 + 3, result, resultSize: result.length })])),
+    ]);
+    const rec = (await f.store.findJob('H:test:1'))!;
+    assert.equal(rec.state, 'completed');
+    assert.equal(rec.attempts, 1);
+    assert.ok(rec.payload.equals(payload) && rec.result!.equals(result));
+
+    // A duplicate id fails the batch after its blobs were written: none of it is applied...
+    const other = bytesOf('never stored', 9000);
+    await assert.rejects(async () => {
+      await f.store.commit(batch([inserted(newJob(2, { payload: other, payloadSize: other.length })), inserted(newJob(1))]));
+    });
+    assert.equal(await f.store.findJob('H:test:2'), null);
+    // ...and the store goes on, with the same bytes readable.
+    await commit(f.store, batch([inserted(newJob(2, { payload: other, payloadSize: other.length }))]));
+    assert.ok((await f.store.findJob('H:test:2'))!.payload.equals(other));
+    assert.ok((await f.store.findJob('H:test:1'))!.result!.equals(result));
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test('blob segments: retention removes a segment once no kept job refers to it or an older one, never the one being written', async () => {
+  const f = await setup();
+  const rules: RetentionRules = {
+    keepMs: { completed: DAY, failed: 30 * DAY, cancelled: DAY, abandoned: DAY }, byFunction: {}, maxFinishedJobs: 0,
+  };
+  const now = T0 + 60 * DAY;
+  try {
+    const finishedJob = async (id: number, finishedAt: number, state: 'completed' | 'failed' = 'completed') => {
+      const payload = bytesOf(`payload ${id}`, 5000);
+      await commit(f.store, batch([inserted(newJob(id, { payload, payloadSize: payload.length }), { state, finishedAt })]));
+    };
+    // Each opening of the store writes a segment of its own: jobs 1-2 in 1, job 3 in 2, job 4 in 3.
+    await finishedJob(1, T0);
+    await finishedJob(2, now - 10 * DAY, 'failed');
+    await f.reopen();
+    await finishedJob(3, now - 2 * DAY);
+    await f.reopen();
+    await finishedJob(4, now);
+    assert.deepEqual(f.segments(), ['00000001.seg', '00000002.seg', '00000003.seg']);
+
+    // Jobs 1 and 3 are past their keep time; job 2, failed, is kept 30 days and holds segment 1,
+    // and with it the newer ones (segments go oldest first).
+    assert.equal(await f.store.prune(rules, now, 1000), 2);
+    assert.deepEqual(f.segments(), ['00000001.seg', '00000002.seg', '00000003.seg']);
+    assert.ok((await f.store.findJob('H:test:2'))!.payload.equals(bytesOf('payload 2', 5000)));
+
+    // Once job 2 and job 4 are gone, nothing refers to any segment; the one being written stays.
+    assert.equal(await f.store.prune(rules, now + 21 * DAY, 1000), 2);
+    assert.deepEqual(f.segments(), ['00000003.seg'], 'segments 1 and 2 are removed, segment 3 is still written to');
+    await f.reopen();
+    await f.store.prune(rules, now + 21 * DAY, 1000);
+    assert.deepEqual(f.segments(), [], 'after a restart nothing writes to segment 3, and it goes');
+  } finally {
+    await f.cleanup();
+  }
+});
