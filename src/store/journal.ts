@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { payloadBytes, type Job } from '../engine/job.js';
+import { BlobArena, type ArenaChunks } from './blob-arena.js';
 import type { Session } from '../engine/session.js';
 import { emptyDelta, type CommitBatch, type FiringRecord, type JobDelta, type JobEventRecord, type Store, type StoredState } from './store.js';
 
@@ -55,6 +56,8 @@ export interface StoreBacklog {
   fellBehind: number;
 }
 
+const NO_CHUNKS: ArenaChunks = [];
+
 /** Called after a batch that carried acknowledgements was stored (ok) or refused (error). */
 export type CommitListener = (batchNo: number, error: Error | null) => void;
 
@@ -99,6 +102,8 @@ export class Journal {
   };
   private commitAfterFlight = false;
   lastError: Error | null = null;
+  /** Where the copies of large blobs go, for stores done with a batch's buffers once it is stored. */
+  private readonly arena: BlobArena | null;
 
   constructor(
     private readonly engine: Engine,
@@ -108,6 +113,7 @@ export class Journal {
   ) {
     this.maxBacklog = options.maxBacklogJobs ?? 20_000;
     this.maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
+    this.arena = store.capabilities.keepsBatchBuffers ? null : new BlobArena();
     const ev = engine.events;
     this.unsubscribe.push(
       ev.on('job.submitted', (job, by) => this.submitted(job, by)),
@@ -260,15 +266,16 @@ export class Journal {
     this.firings = [];
     this.urgent = false;
     this.pendingInserts = [];
+    const chunks = this.arena?.seal() ?? NO_CHUNKS;
     let result: void | Promise<void>;
     try {
       result = this.store.commit(batch);
     } catch (e) {
-      this.failed(batchNo, batch, inserted, e as Error, batchBytes);
+      this.failed(batchNo, batch, inserted, e as Error, batchBytes, chunks);
       return;
     }
     if (result instanceof Promise) {
-      const p = result.then(() => this.succeeded(batchNo), (e: Error) => this.failed(batchNo, batch, inserted, e, batchBytes))
+      const p = result.then(() => this.succeeded(batchNo, chunks), (e: Error) => this.failed(batchNo, batch, inserted, e, batchBytes, chunks))
         .finally(() => {
           this.inFlight = null;
           if (this.commitAfterFlight || this.urgent) {
@@ -278,7 +285,7 @@ export class Journal {
         });
       this.inFlight = p;
     } else {
-      this.succeeded(batchNo);
+      this.succeeded(batchNo, chunks);
     }
   }
 
@@ -321,7 +328,8 @@ export class Journal {
     this.lazyTimer = null;
   }
 
-  private succeeded(batchNo: number): void {
+  private succeeded(batchNo: number, chunks: ArenaChunks): void {
+    this.arena?.release(chunks);
     this.inFlightBytes = 0;
     this.inFlightJobs = 0;
     if (this.lastError !== null) {
@@ -336,7 +344,9 @@ export class Journal {
     for (const l of [...this.listeners]) l(batchNo, null);
   }
 
-  private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error, batchBytes: number): void {
+  private failed(batchNo: number, batch: CommitBatch, inserted: Job[], error: Error, batchBytes: number, chunks: ArenaChunks): void {
+    // The batch's changes are collected again below, with the bytes they point into.
+    this.arena?.reclaim(chunks);
     // The batch's changes come back into the pending ones below (an estimate: withdrawn jobs'
     // bytes stay counted until the next commit).
     this.inFlightBytes = 0;
@@ -371,7 +381,7 @@ export class Journal {
     // Background jobs are stored whole (they must run after a restart); the store takes bytes.
     const text = job.background || job.payload.length <= this.options.maxStoredBytes
       ? job.payload : job.payload.slice(0, this.options.maxStoredBytes);
-    const stored = payloadBytes(text);
+    const stored = this.arena?.copyLatin1(text) ?? payloadBytes(text);
     d.insert = {
       id: job.id, handle: job.handle, fn: job.fn.name, unique: job.unique, priority: job.priority,
       background: job.background, reducer: job.reducer, payload: stored, payloadSize: job.payload.length,
@@ -447,7 +457,8 @@ export class Journal {
    * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
    */
   private cappedCopy(data: Buffer): Buffer {
-    return Buffer.from(data.subarray(0, Math.min(data.length, this.options.maxStoredBytes)));
+    const length = Math.min(data.length, this.options.maxStoredBytes);
+    return this.arena?.copy(data, length) ?? Buffer.from(data.subarray(0, length));
   }
 
   private delta(job: Job): JobDelta {

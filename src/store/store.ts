@@ -14,6 +14,12 @@ export interface StoreCapabilities {
   readonly durable: boolean;
   /** Several server processes may share the store. */
   readonly multiNode: boolean;
+  /**
+   * The store keeps the buffers of a batch (payloads, results, error data) as they are, after its
+   * commit returned or resolved. If not, the journal reuses their memory for later batches (see
+   * blob-arena.ts).
+   */
+  readonly keepsBatchBuffers: boolean;
 }
 
 /** A new job's record. */
@@ -140,6 +146,8 @@ export interface Store extends StoreQueries, RollupStore {
   loadSettings(): Promise<Record<string, string>>;
   /**
    * Applies one batch atomically. Synchronous drivers return nothing; asynchronous ones a promise.
+   * The batch's buffers are the driver's to read until then; it copies what it keeps, unless its
+   * capabilities say it keeps them.
    * Throws (or rejects) when the batch could not be stored; nothing of it is then applied.
    */
   commit(batch: CommitBatch): void | Promise<void>;

@@ -25,6 +25,11 @@ class ProbeStore extends MemoryStore {
     if (this.refuse !== null) throw this.refuse;
     this.batches.push(batch);
     if (this.async) return new Promise<void>((resolve, reject) => this.pending.push({ batch, resolve, reject }));
+    this.apply(batch);
+  }
+
+  /** Stores the batch (when the commit is answered). */
+  protected apply(batch: CommitBatch): void {
     super.commit(batch);
   }
 
@@ -35,15 +40,33 @@ class ProbeStore extends MemoryStore {
         p.reject(error);
         continue;
       }
-      super.commit(p.batch);
+      this.apply(p.batch);
       p.resolve();
     }
   }
 }
 
-function setup(options: Partial<JournalOptions> = {}) {
+/**
+ * A store like the SQL drivers: done with a batch's buffers once its commit is answered, so the
+ * journal reuses their memory (blob-arena.ts). It keeps copies, made when it applies a batch.
+ */
+class CopyingStore extends ProbeStore {
+  override readonly capabilities = { durable: false, multiNode: false, keepsBatchBuffers: false };
+
+  protected override apply(batch: CommitBatch): void {
+    const copy = (b: Buffer | null) => (b === null ? null : Buffer.from(b));
+    super.apply({
+      ...batch,
+      deltas: batch.deltas.map((d) => ({
+        ...d, insert: d.insert === null ? null : { ...d.insert, payload: copy(d.insert.payload)! },
+        result: copy(d.result), error: copy(d.error), data: copy(d.data),
+      })),
+    });
+  }
+}
+
+function setup(options: Partial<JournalOptions> = {}, store = new ProbeStore()) {
   const t = engineSetup();
-  const store = new ProbeStore();
   const journal = new Journal(t.engine, store, silent, {
     maxStoredBytes: 16, lazyCommitMs: 5, maxBatchJobs: 1000, ...options,
   });
@@ -200,6 +223,62 @@ test('journal: changes refused with a batch are kept and stored with the next on
   assert.equal(rec.state, 'completed');
   assert.equal(rec.result!.toString(), 'done');
   assert.equal(await t.store.findJob(refused.handle), null);
+});
+
+test('journal: for a store done with batch buffers once stored, large payloads and results reuse memory and stay intact', async () => {
+  const t = setup({ maxStoredBytes: 1 << 20 }, new CopyingStore());
+  t.store.async = true;
+  const w = t.worker(['f']);
+  const c = t.session();
+  const bytes = (name: string, n: number) => Buffer.from(`${name};`.repeat(n).slice(0, n), 'latin1');
+  /** One foreground job with a 5 KB payload run to completion with a 6 KB result (one batch). */
+  const runJob = (name: string) => {
+    const job = t.submit(c, 'f', { payload: bytes(`payload ${name}`, 5000) });
+    t.engine.grab(w);
+    t.engine.workComplete(w, job.handle, bytes(`result ${name}`, 6000));
+    return { name, handle: job.handle };
+  };
+  const check = async (jobs: { name: string; handle: string }[]) => {
+    for (const j of jobs) {
+      const rec = (await t.store.findJob(j.handle))!;
+      assert.ok(rec.payload.equals(bytes(`payload ${j.name}`, 5000)), `${j.name}: payload intact`);
+      assert.ok(rec.result!.equals(bytes(`result ${j.name}`, 6000)), `${j.name}: result intact`);
+    }
+  };
+  const memoryOf = (batch: number) => new Set(t.store.batches[batch]!.deltas.map((d) => d.result!.buffer));
+
+  // Batch 1 in flight while batch 2 collects: the two never share memory.
+  const first = [runJob('a1'), runJob('a2')];
+  t.journal.commit();
+  const second = [runJob('b1'), runJob('b2')];
+  t.journal.commit();
+  assert.equal(t.store.batches.length, 1);
+  t.store.release();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(t.store.batches.length, 2);
+  assert.ok([...memoryOf(1)].every((m) => !memoryOf(0).has(m)), 'a batch collected while another is in flight has memory of its own');
+  t.store.release();
+  await t.journal.drain();
+  await check([...first, ...second]);
+
+  // Stored: the next batch reuses that memory.
+  const third = [runJob('c1')];
+  t.journal.commit();
+  assert.ok([...memoryOf(2)].some((m) => memoryOf(0).has(m) || memoryOf(1).has(m)), 'the memory of stored batches is reused');
+  t.store.release();
+  await t.journal.drain();
+
+  // A refused batch's bytes are not reused before they are stored, with the batch after it.
+  t.store.async = false;
+  t.store.refuse = new Error('disk full');
+  const refusedOnce = [runJob('d1'), runJob('d2')];
+  t.journal.commit();
+  t.store.refuse = null;
+  const after = [runJob('e1')];
+  t.journal.commit();
+  const last = [runJob('f1')];
+  t.journal.commit();
+  await check([...first, ...second, ...third, ...refusedOnce, ...after, ...last]);
 });
 
 test('journal: a change that produces no reply (a worker\'s WORK_COMPLETE) is committed on its own', async () => {

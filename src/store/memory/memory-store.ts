@@ -1,7 +1,7 @@
 import { decodeCursor, handleId, isFinished, pageOf, retentionPlan } from '../job-filter.js';
 import type {
   CommitBatch, JobCountFilter, JobEventRecord, JobFilter, JobPage, JobRecord, RetentionRules, RollupFilter, RollupRecord,
-  Store, StoredJob,
+  Store, StoreCapabilities, StoredJob,
 } from '../store.js';
 import { ROLLUP_KEEP_MS } from '../retention-pruner.js';
 
@@ -12,7 +12,7 @@ import { ROLLUP_KEEP_MS } from '../retention-pruner.js';
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
-  readonly capabilities = { durable: false, multiNode: false } as const;
+  readonly capabilities: StoreCapabilities = { durable: false, multiNode: false, keepsBatchBuffers: true };
   /** By id, kept in id order (see commit). */
   private readonly jobs = new Map<number, JobRecord>();
   /** The highest id ever inserted. */

@@ -60,7 +60,7 @@ const ACTIVE_UNIQUE_INDEX = 'jobs_active_unique';
 
 export class PostgresStore implements Store, JobClaims {
   readonly name = 'postgres';
-  readonly capabilities: ClaimCapabilities = { durable: true, multiNode: true, claims: true };
+  readonly capabilities: ClaimCapabilities = { durable: true, multiNode: true, keepsBatchBuffers: false, claims: true };
   private readonly writers: { durable: pg.Client | null; lazy: pg.Client | null } = { durable: null, lazy: null };
   private pool: pg.Pool | null = null;
   /** Batches run one after another, in commit order. */

@@ -31,7 +31,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
-  readonly capabilities = { durable: true, multiNode: false } as const;
+  readonly capabilities = { durable: true, multiNode: false, keepsBatchBuffers: false } as const;
   private db: Database.Database | null = null;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private writer: SqliteWriter | null = null;
