@@ -64,10 +64,13 @@ export class BlobSegments {
   private staging: Buffer | null = null;
   private base = 0;
   /** Writes bypass the page cache; cleared for good where the file system or the buffer cannot. */
-  private direct = true;
+  private direct: boolean;
   private readonly readers = new Map<number, number>();
 
-  constructor(private readonly dir: string) {}
+  /** `bypassPageCache: false` writes through the page cache, as where O_DIRECT is refused. */
+  constructor(private readonly dir: string, options: { bypassPageCache?: boolean } = {}) {
+    this.direct = options.bypassPageCache ?? true;
+  }
 
   /** Lists the segments on disk; appends go to a new one after them. */
   open(): void {
@@ -192,21 +195,23 @@ export class BlobSegments {
       if (this.unsynced) fdatasyncSync(this.fd);
       this.unsynced = false;
       closeSync(this.fd);
+      this.fd = -1;
     }
-    this.fd = -1;
+    // Set first: if the open fails (a full disk), the next append tries this number again.
+    this.writing = segment;
     const path = this.pathOf(segment);
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+    const flags = constants.O_WRONLY | constants.O_CREAT;
     if (this.direct) {
       try {
-        this.fd = openSync(path, flags | constants.O_DIRECT, 0o644);
+        this.fd = openSync(path, flags | constants.O_EXCL | constants.O_DIRECT, 0o644);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
         this.direct = false;
       }
     }
+    // Without O_EXCL: the refused O_DIRECT open may have created the file already.
     if (this.fd < 0) this.fd = openSync(path, flags, 0o644);
     this.segments.push(segment);
-    this.writing = segment;
     this.end = 0;
   }
 
