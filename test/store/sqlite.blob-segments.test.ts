@@ -223,3 +223,49 @@ for (const bypassPageCache of [true, false]) {
     }
   });
 }
+
+test('blob segments: jobs kept long have their bytes moved into their rows, so the old segment they hold can go', async () => {
+  const f = await setup();
+  const rules: RetentionRules = {
+    keepMs: { completed: DAY, failed: 30 * DAY, cancelled: DAY, abandoned: DAY }, byFunction: {}, maxFinishedJobs: 0,
+  };
+  const now = T0 + 60 * DAY;
+  const payloadOf = (id: number) => bytesOf(`payload ${id}`, 5000);
+  const resultOf = (id: number) => bytesOf(`result ${id}`, 4500);
+  try {
+    // Segment 1: 70 failures kept 30 days among 400 completions kept one day, all of 5 KB.
+    const deltas = [];
+    for (let id = 1; id <= 470; id++) {
+      const failed = id <= 70;
+      deltas.push(inserted(newJob(id, { payload: payloadOf(id), payloadSize: 5000 }), {
+        state: failed ? 'failed' : 'completed', finishedAt: failed ? now - 5 * DAY : T0,
+        ...(failed && id % 2 === 0 ? { result: resultOf(id), resultSize: 4500 } : {}),
+      }));
+    }
+    await commit(f.store, batch(deltas));
+    // Segment 2: one job still referred to from a later opening.
+    await f.reopen();
+    await commit(f.store, batch([inserted(newJob(471, { payload: payloadOf(471), payloadSize: 5000 }))]));
+    assert.deepEqual(f.segments(), ['00000001.seg', '00000002.seg']);
+
+    // The completions go; the failures are 70 x 5 KB of a 2.3 MB segment: moved 64 per pass.
+    assert.equal(await f.store.prune(rules, now, 1000), 400);
+    assert.deepEqual(f.segments(), ['00000001.seg', '00000002.seg'], 'six failures still refer to segment 1');
+    assert.equal(await f.store.prune(rules, now + 1000, 1000), 0);
+    assert.deepEqual(f.segments(), ['00000002.seg'], 'segment 1 is gone; segment 2, still in use, stays');
+    assert.deepEqual(f.rawRow(1), { payload: 5000, result: null, external: 0, blob_segment: null });
+    assert.deepEqual(f.rawRow(2), { payload: 5000, result: 4500, external: 0, blob_segment: null });
+    for (const id of [1, 2, 69, 70]) {
+      const rec = (await f.store.findJob(`H:test:${id}`))!;
+      assert.ok(rec.payload.equals(payloadOf(id)), `job ${id}: payload moved intact`);
+      if (id % 2 === 0) assert.ok(rec.result!.equals(resultOf(id)), `job ${id}: result moved intact`);
+    }
+    assert.equal(f.rawRow(471).external, 1, 'a job in a segment that is mostly in use keeps its reference');
+
+    // After a restart (the rows' new bytes were committed durably) the moved jobs read the same.
+    await f.reopen();
+    assert.ok((await f.store.findJob('H:test:70'))!.result!.equals(resultOf(70)));
+  } finally {
+    await f.cleanup();
+  }
+});

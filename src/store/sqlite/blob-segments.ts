@@ -12,9 +12,11 @@
  *
  * A segment is never written again once the process that wrote it stops (each start opens a new
  * one), so a crash can leave only unreferenced bytes at its end. Segments go when no record
- * refers to one of them or an older one (`dropBefore`).
+ * refers to one of them or an older one (`dropBefore`); the few records that keep an old segment
+ * from going (jobs kept longer than the rest) have their bytes moved into SQLite (see
+ * SqliteStore's compaction).
  */
-import { closeSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -178,6 +180,21 @@ export class BlobSegments {
   /** Segment files on disk, oldest first. */
   list(): readonly number[] {
     return this.segments;
+  }
+
+  /** A segment no append will write to again (an older one than the current, still on disk). */
+  isClosed(segment: number): boolean {
+    return segment < this.writing && this.segments.includes(segment);
+  }
+
+  /** A segment's length on disk (0 if it is not there). */
+  sizeOf(segment: number): number {
+    try {
+      return statSync(this.pathOf(segment)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
   }
 
   close(): void {

@@ -39,6 +39,9 @@ export class SqliteStore implements Store {
   private segments: BlobSegments | null = null;
   /** The last commit that waits for blob writes; later commits apply after it, in order. */
   private tail: Promise<void> | null = null;
+  /** The segment whose rows are being moved out (see compactOldestSegment), and the last check. */
+  private compacting: number | null = null;
+  private compactionChecked: { segment: number; at: number } | null = null;
   readonly path: string;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -79,6 +82,12 @@ export class SqliteStore implements Store {
       activeInState: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer,
           due_at, submitted_at, attempts, retries, external FROM jobs WHERE state = ? ORDER BY id`).raw(),
       oldestSegmentInUse: db.prepare('SELECT min(blob_segment) FROM jobs WHERE blob_segment IS NOT NULL').pluck(),
+      // Bytes a segment may still hold for its rows (an over-estimate: sizes before the stored cap).
+      segmentLiveBytes: db.prepare(`SELECT coalesce(sum(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN payload_size ELSE 0 END
+          + CASE WHEN external & ${EXTERNAL_RESULT} THEN coalesce(result_size, 0) ELSE 0 END), 0)
+        FROM jobs WHERE blob_segment = ?`).pluck(),
+      segmentRows: db.prepare('SELECT id, payload, result, external FROM jobs WHERE blob_segment = ? LIMIT ?'),
+      moveBlobsIn: db.prepare('UPDATE jobs SET payload = ?, result = ?, external = 0, blob_segment = NULL WHERE id = ?'),
     };
   }
 
@@ -212,8 +221,41 @@ export class SqliteStore implements Store {
 
   async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
     const pruned = this.writer!.prune(rules, now, limit);
+    this.compactOldestSegment(now);
     this.dropUnusedSegments();
     return pruned;
+  }
+
+  /**
+   * Segments go oldest first, so one job kept long (a failure kept 30 days among completions kept
+   * 7) would keep every segment written after it. When the oldest segment in use holds little
+   * that is still referred to (COMPACT_MAX_LIVE_SHARE of its length at most), its rows' bytes are
+   * moved into their rows, COMPACT_ROWS_PER_PASS at a time, until nothing refers to it; then it
+   * goes like any other. Checked once per COMPACT_CHECK_MS per segment, since summing its rows
+   * reads them all.
+   */
+  private compactOldestSegment(now: number): void {
+    const oldest = this.stmts.oldestSegmentInUse.get() as number | null;
+    if (oldest === null || !this.segments!.isClosed(oldest)) return;
+    if (this.compacting !== oldest) {
+      const checked = this.compactionChecked;
+      if (checked !== null && checked.segment === oldest && now - checked.at < COMPACT_CHECK_MS && now >= checked.at) return;
+      this.compactionChecked = { segment: oldest, at: now };
+      const live = this.stmts.segmentLiveBytes.get(oldest) as number;
+      if (live > this.segments!.sizeOf(oldest) * COMPACT_MAX_LIVE_SHARE) return;
+      this.compacting = oldest;
+    }
+    const rows = this.stmts.segmentRows.all(oldest, COMPACT_ROWS_PER_PASS) as
+      { id: number; payload: Buffer; result: Buffer | null; external: number }[];
+    // Durably: the segment may be deleted right after, and rows must not come back referring to it.
+    this.db!.pragma('synchronous = FULL');
+    this.db!.transaction(() => {
+      for (const r of rows) {
+        this.stmts.moveBlobsIn.run(this.blob(r.payload, r.external & EXTERNAL_PAYLOAD), this.blob(r.result, r.external & EXTERNAL_RESULT), r.id);
+      }
+    })();
+    this.writer!.forgetSyncMode();
+    if (rows.length < COMPACT_ROWS_PER_PASS) this.compacting = null;
   }
 
   /**
@@ -295,6 +337,11 @@ interface JobRow {
   outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
   external: number;
 }
+
+/** See SqliteStore.compactOldestSegment. */
+const COMPACT_MAX_LIVE_SHARE = 0.25;
+const COMPACT_ROWS_PER_PASS = 64;
+const COMPACT_CHECK_MS = 60_000;
 
 /** What a blob whose bytes are gone reads as (a segment lost with a power cut before its fsync). */
 const EMPTY = Buffer.alloc(0);
