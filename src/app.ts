@@ -159,7 +159,8 @@ export async function startServer(config: ServerConfig, deps: { clock?: Clock; l
   const observed = config.httpPort > 0;
   const storeBacklog = journal !== null ? journal.backlog.bind(journal) : null;
   const metrics = observed
-    ? new (await import('./stats/metrics.js')).Metrics(engine, () => gearman.connectionCount, storeBacklog) : null;
+    ? new (await import('./stats/metrics.js')).Metrics(engine, () => gearman.connectionCount, storeBacklog,
+      store.diskUsage !== undefined ? () => store.diskUsage!() : null) : null;
   const stats = observed ? new StatsEngine(engine) : null;
   stats?.start();
   const rollups = stats !== null ? new RollupWriter(stats, store, engine.clock, log) : null;

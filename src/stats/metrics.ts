@@ -29,8 +29,16 @@ export class Metrics {
   private readonly completion: FunctionHistogram;
   private readonly unsubscribe: (() => void)[] = [];
 
-  /** `storeBacklog`: what the journal holds for the store (null: no store to wait for). */
-  constructor(private readonly engine: Engine, connections: () => number, storeBacklog: (() => StoreBacklog) | null = null) {
+  /**
+   * `storeBacklog`: what the journal holds for the store (null: no store to wait for);
+   * `storeDisk`: the store's files on disk by part (null: none on this machine).
+   */
+  constructor(
+    private readonly engine: Engine,
+    connections: () => number,
+    storeBacklog: (() => StoreBacklog) | null = null,
+    storeDisk: (() => Record<string, number>) | null = null,
+  ) {
     const r = this.registry;
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new client.Counter<L>({ name, help, labelNames, registers: [r] });
@@ -75,6 +83,12 @@ export class Metrics {
       new client.Counter({
         name: 'gearhq_store_fell_behind_total', help: 'Times the store fell behind and new work was held back.',
         registers: [r], collect() { this.reset(); this.inc(storeBacklog().fellBehind); },
+      });
+    }
+
+    if (storeDisk !== null) {
+      gauge('gearhq_store_disk_bytes', 'Bytes the store\'s files take on disk, by part (database, wal, blobs).', ['part'], (g) => {
+        for (const [part, bytes] of Object.entries(storeDisk())) g.set({ part }, bytes);
       });
     }
 

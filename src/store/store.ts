@@ -151,6 +151,8 @@ export interface Store extends StoreQueries, RollupStore {
    * Throws (or rejects) when the batch could not be stored; nothing of it is then applied.
    */
   commit(batch: CommitBatch): void | Promise<void>;
+  /** Bytes the store's files take on this machine's disk, by part (drivers with local files only). */
+  diskUsage?(): Record<string, number>;
   close(): Promise<void>;
 }
 

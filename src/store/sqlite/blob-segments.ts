@@ -187,6 +187,13 @@ export class BlobSegments {
     return segment < this.writing && this.segments.includes(segment);
   }
 
+  /** The segments' length on disk, in all. */
+  totalBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += this.sizeOf(segment);
+    return total;
+  }
+
   /** A segment's length on disk (0 if it is not there). */
   sizeOf(segment: number): number {
     try {

@@ -5,7 +5,7 @@
  * re-runs jobs whose completion was not yet on disk).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeCursor, handleId, pageOf } from '../job-filter.js';
@@ -162,6 +162,11 @@ export class SqliteStore implements Store {
     };
     done.then(clear, clear);
     return done;
+  }
+
+  /** The database file, its WAL, and the blob segments. */
+  diskUsage(): Record<string, number> {
+    return { database: fileSize(this.path), wal: fileSize(`${this.path}-wal`), blobs: this.segments?.totalBytes() ?? 0 };
   }
 
   async putSetting(key: string, value: string | null): Promise<void> {
@@ -336,6 +341,15 @@ interface JobRow {
   denominator: string | null; result: Buffer | null; result_size: number | null; error: Buffer | null;
   outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
   external: number;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
 }
 
 /** See SqliteStore.compactOldestSegment. */
