@@ -10,8 +10,8 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { payloadBytes, type Job } from '../engine/job.js';
-import { BlobArena, type ArenaChunks } from './blob-arena.js';
 import type { Session } from '../engine/session.js';
+import { BlobArena, type ArenaChunks } from './blob-arena.js';
 import { emptyDelta, type CommitBatch, type FiringRecord, type JobDelta, type JobEventRecord, type Store, type StoredState } from './store.js';
 
 export interface JournalOptions {

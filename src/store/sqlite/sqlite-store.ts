@@ -57,8 +57,8 @@ export class SqliteStore implements Store {
     const segments = new BlobSegments(join(this.options.dataDir, 'blobs'));
     segments.open();
     this.segments = segments;
-    // For SQL that reads blob bytes (text search): a column's bytes, wherever they are kept.
-    db.function('gearhq_blob', (bytes, isRef) => (isRef ? segments.read(bytes as Buffer) ?? EMPTY : bytes));
+    // For SQL that reads blob bytes (text search): what a reference in a column points to.
+    db.function('gearhq_blob', (ref) => segments.read(ref as Buffer) ?? EMPTY);
     this.db = db;
     this.stmts = this.prepare(db);
     this.writer = new SqliteWriter(db, this.options.durability);
@@ -203,8 +203,8 @@ export class SqliteStore implements Store {
     const { where, params } = whereOf(filter);
     if (filter.minId !== undefined) { where.push('id >= ?'); params.push(filter.minId); }
     if (filter.text !== undefined) {
-      where.push(`(instr(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN gearhq_blob(payload, 1) ELSE payload END, ?) > 0
-        OR instr(CASE WHEN external & ${EXTERNAL_RESULT} THEN gearhq_blob(result, 1) ELSE result END, ?) > 0
+      where.push(`(instr(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN gearhq_blob(payload) ELSE payload END, ?) > 0
+        OR instr(CASE WHEN external & ${EXTERNAL_RESULT} THEN gearhq_blob(result) ELSE result END, ?) > 0
         OR instr(error, ?) > 0)`);
       params.push(filter.text, filter.text, filter.text);
     }
@@ -235,9 +235,9 @@ export class SqliteStore implements Store {
    * Segments go oldest first, so one job kept long (a failure kept 30 days among completions kept
    * 7) would keep every segment written after it. When the oldest segment in use holds little
    * that is still referred to (COMPACT_MAX_LIVE_SHARE of its length at most), its rows' bytes are
-   * moved into their rows, COMPACT_ROWS_PER_PASS at a time, until nothing refers to it; then it
-   * goes like any other. Checked once per COMPACT_CHECK_MS per segment, since summing its rows
-   * reads them all.
+   * moved into their rows, COMPACT_ROWS_PER_PASS (or COMPACT_BYTES_PER_PASS) at a time, until
+   * nothing refers to it; then it goes like any other. Checked once per COMPACT_CHECK_MS per
+   * segment, since summing its rows reads them all.
    */
   private compactOldestSegment(now: number): void {
     const oldest = this.stmts.oldestSegmentInUse.get() as number | null;
@@ -252,15 +252,22 @@ export class SqliteStore implements Store {
     }
     const rows = this.stmts.segmentRows.all(oldest, COMPACT_ROWS_PER_PASS) as
       { id: number; payload: Buffer; result: Buffer | null; external: number }[];
+    let moved = 0;
+    let bytes = 0;
     // Durably: the segment may be deleted right after, and rows must not come back referring to it.
     this.db!.pragma('synchronous = FULL');
     this.db!.transaction(() => {
       for (const r of rows) {
-        this.stmts.moveBlobsIn.run(this.blob(r.payload, r.external & EXTERNAL_PAYLOAD), this.blob(r.result, r.external & EXTERNAL_RESULT), r.id);
+        const payload = this.blob(r.payload, r.external & EXTERNAL_PAYLOAD)!;
+        const result = this.blob(r.result, r.external & EXTERNAL_RESULT);
+        this.stmts.moveBlobsIn.run(payload, result, r.id);
+        moved++;
+        bytes += payload.length + (result?.length ?? 0);
+        if (bytes >= COMPACT_BYTES_PER_PASS) break;
       }
     })();
     this.writer!.forgetSyncMode();
-    if (rows.length < COMPACT_ROWS_PER_PASS) this.compacting = null;
+    if (moved === rows.length && rows.length < COMPACT_ROWS_PER_PASS) this.compacting = null;
   }
 
   /**
@@ -355,6 +362,8 @@ function fileSize(path: string): number {
 /** See SqliteStore.compactOldestSegment. */
 const COMPACT_MAX_LIVE_SHARE = 0.25;
 const COMPACT_ROWS_PER_PASS = 64;
+/** Bytes moved per pass at most (after the row that reaches it): a pass stalls the event loop. */
+const COMPACT_BYTES_PER_PASS = 8 * 1024 * 1024;
 const COMPACT_CHECK_MS = 60_000;
 
 /** What a blob whose bytes are gone reads as (a segment lost with a power cut before its fsync). */
