@@ -269,3 +269,33 @@ test('blob segments: jobs kept long have their bytes moved into their rows, so t
     await f.cleanup();
   }
 });
+
+test('blob segments: compaction moves at most about 8 MiB per pass, so large payloads do not stall the server', async () => {
+  const f = await setup();
+  const rules: RetentionRules = {
+    keepMs: { completed: DAY, failed: 30 * DAY, cancelled: DAY, abandoned: DAY }, byFunction: {}, maxFinishedJobs: 0,
+  };
+  const now = T0 + 60 * DAY;
+  const MiB = 1024 * 1024;
+  try {
+    // 10 failures of 1.5 MiB kept among 50 completions pruned: 15 MiB to move, in two passes.
+    const deltas = [];
+    for (let id = 1; id <= 60; id++) {
+      const payload = bytesOf(`payload ${id}`, 1.5 * MiB);
+      deltas.push(inserted(newJob(id, { payload, payloadSize: payload.length }),
+        { state: id <= 10 ? 'failed' : 'completed', finishedAt: id <= 10 ? now - DAY : T0 }));
+    }
+    await commit(f.store, batch(deltas));
+    await f.reopen();
+    const inRows = () => [...Array(10).keys()].filter((i) => f.rawRow(i + 1).external === 0).length;
+    assert.equal(await f.store.prune(rules, now, 1000), 50);
+    assert.equal(inRows(), 6, 'the first pass stops at the row that reaches 8 MiB');
+    assert.deepEqual(f.segments(), ['00000001.seg']);
+    await f.store.prune(rules, now + 1000, 1000);
+    assert.equal(inRows(), 10);
+    assert.deepEqual(f.segments(), [], 'then the segment goes');
+    assert.ok((await f.store.findJob('H:test:10'))!.payload.equals(bytesOf('payload 10', 1.5 * MiB)));
+  } finally {
+    await f.cleanup();
+  }
+});
