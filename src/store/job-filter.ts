@@ -85,7 +85,15 @@ export class RetentionFloors {
 
   /** `step` found fewer jobs than it was allowed to take, and they are deleted: it is done up to its cut-off. */
   done(step: RetentionStep): void {
-    this.floors.set(stepKey(step), step.cutoff);
+    this.reached(step, step.cutoff);
+  }
+
+  /**
+   * `step` has dealt with every job it covers that finished before `at` (the finishing time of the
+   * last job it took when it took all it was allowed to: the rest of its backlog starts there).
+   */
+  reached(step: RetentionStep, at: number): void {
+    this.floors.set(stepKey(step), Math.max(at, step.from));
   }
 }
 

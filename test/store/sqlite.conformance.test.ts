@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../../src/store/sqlite/migrations.js';
-import { CAP_QUERIES, retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
+import { CAP_QUERIES, SqliteWriter, retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
 import { retentionPlan } from '../../src/store/job-filter.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { measureBatchCommits, runStoreConformance } from './conformance.js';
@@ -98,5 +98,26 @@ test('sqlite: retention reads only the jobs due, through the index of finished j
     (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
   assert.equal(explain(CAP_QUERIES.countFinished), 'SEARCH jobs USING COVERING INDEX jobs_finished (state>?)');
   assert.equal(explain(CAP_QUERIES.oldestInState, 3, 100), 'SEARCH jobs USING COVERING INDEX jobs_state (state=?)');
+  db.close();
+});
+
+test('sqlite: a retention pass reads a bounded stretch of finished jobs, and the next goes on from there', () => {
+  // 60k completions of a function kept 90 days, with a due one of another every 100th: reading
+  // them all in one pass stalled the server ~100-170 ms per pass with a million.
+  const db = new Database(':memory:');
+  migrate(db);
+  const DAY = 86_400_000;
+  const now = 1_750_000_000_000;
+  db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
+    INSERT INTO jobs (id, handle, fn, uniq, priority, background, state, payload, payload_size, submitted_at, finished_at)
+    SELECT i, 'H:x:' || i, CASE WHEN i % 100 = 0 THEN 'other' ELSE 'keep' END, '', 1, 1, 3, x'00', 1, 0, ${now - 10 * DAY} + i FROM n`);
+  const writer = new SqliteWriter(db, 'os');
+  const rules = { keepMs: { completed: 7 * DAY }, byFunction: { keep: { completed: 90 * DAY } }, maxFinishedJobs: 0 };
+  const perPass: number[] = [];
+  for (let pass = 0; pass < 10; pass++) perPass.push(writer.prune(rules, now + pass, 10_000));
+  assert.deepEqual(perPass, [199, 200, 200, 1, 0, 0, 0, 0, 0, 0],
+    'each pass takes the due jobs among the next 20,000 (the last one is the bound: next pass), none read twice');
+  const left = db.prepare('SELECT fn, count(*) AS n FROM jobs GROUP BY fn ORDER BY fn').all();
+  assert.deepEqual(left, [{ fn: 'keep', n: 59_400 }], 'every due job went, no job kept 90 days did');
   db.close();
 });
