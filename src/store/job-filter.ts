@@ -66,9 +66,10 @@ const FLOORS_RESET_MS = 60 * 60_000;
  * among others kept 7, every pass would walk all of its jobs between the two cut-offs (220 ms per
  * million in SQLite, every 5 s), and a function kept one hour walks everyone else's week. Once a
  * step has read all it covers up to its cut-off, nothing older is left for it, so the next pass
- * starts there. Jobs finish at the clock's present, far past any cut-off; every FLOORS_RESET_MS
- * (or if the clock goes back) the steps read from the start again, for anything that did not.
- * So the whole walk happens on the first pass after a start and once an hour, not every 5 s.
+ * starts there; one that took all it was allowed to goes on from the last job it took. Jobs
+ * finish at the clock's present, far past any cut-off; every FLOORS_RESET_MS (or if the clock goes
+ * back) the steps read from the start again, for anything that did not. So the whole walk happens
+ * on the first passes after a start and once an hour, not every 5 s.
  */
 export class RetentionFloors {
   private readonly floors = new Map<string, number>();
@@ -83,14 +84,10 @@ export class RetentionFloors {
     return retentionPlan(rules, now).map((step) => ({ ...step, from: this.floors.get(stepKey(step)) ?? 0 }));
   }
 
-  /** `step` found fewer jobs than it was allowed to take, and they are deleted: it is done up to its cut-off. */
-  done(step: RetentionStep): void {
-    this.reached(step, step.cutoff);
-  }
-
   /**
-   * `step` has dealt with every job it covers that finished before `at` (the finishing time of the
-   * last job it took when it took all it was allowed to: the rest of its backlog starts there).
+   * `step` has dealt with every job it covers that finished before `at`: its cut-off when it took
+   * fewer jobs than it was allowed to (and they are deleted), else the finishing time of the last
+   * job it took (the rest of its backlog starts there).
    */
   reached(step: RetentionStep, at: number): void {
     this.floors.set(stepKey(step), Math.max(at, step.from));

@@ -175,12 +175,17 @@ export class PostgresStore implements Store, JobClaims {
     try {
       await client.query('BEGIN');
       const deleted: number[] = [];
-      const take = async (query: pg.QueryConfig): Promise<number> => {
-        const { rows } = await client.query<{ id: number }>(query);
-        for (const r of rows) deleted.push(r.id);
-        return rows.length;
+      /** Deletes what the query selects; returns the latest finishing time among them. */
+      const take = async (query: pg.QueryConfig): Promise<{ n: number; latest: number }> => {
+        const { rows } = await client.query<{ id: number; finished_at: string | null }>(query);
+        let latest = 0;
+        for (const r of rows) {
+          deleted.push(r.id);
+          latest = Math.max(latest, Number(r.finished_at ?? 0));
+        }
+        return { n: rows.length, latest };
       };
-      const done: RetentionStep[] = [];
+      const reached: [RetentionStep, number][] = [];
       for (const step of this.floors.plan(rules, now)) {
         const room = limit - deleted.length;
         if (room <= 0) break;
@@ -188,7 +193,8 @@ export class PostgresStore implements Store, JobClaims {
         const found = await take(step.fn !== null
           ? { ...PRUNE_FN, values: [state, step.from, step.cutoff, pgText(step.fn), room] }
           : { ...PRUNE_DEFAULT, values: [state, step.from, step.cutoff, step.except.map(pgText), room] });
-        if (found < room) done.push(step);
+        // Filled its share: the next pass goes on from the last job taken (RetentionFloors.reached).
+        reached.push([step, found.n < room ? step.cutoff : found.latest]);
       }
       // The cap counts what the time rules left, so it never takes more than it must; not counted
       // while fewer jobs than the cap can be on record at all.
@@ -203,7 +209,7 @@ export class PostgresStore implements Store, JobClaims {
       }
       if (deleted.length > 0) await client.query({ ...PRUNE_EVENTS, values: [deleted] });
       await client.query('COMMIT');
-      for (const step of done) this.floors.done(step);
+      for (const [step, at] of reached) this.floors.reached(step, at);
       return deleted.length;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

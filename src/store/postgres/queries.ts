@@ -96,21 +96,22 @@ export function countJobsQuery(mask: number): Named {
 
 /**
  * Retention: finished jobs of one state and function past their cut-off, oldest first, from the
- * step's floor (see RetentionFloors). The literal `state > LAST_ACTIVE` lets a prepared (generic)
+ * step's floor (see RetentionFloors; the finishing times returned say how far a step that took
+ * its whole share got). The literal `state > LAST_ACTIVE` lets a prepared (generic)
  * plan use the partial index of finished jobs by (state, finished_at), so only the rows due are
  * read, not every finished job kept.
  */
 export const PRUNE_FN = q('jobs_prune_fn', `DELETE FROM jobs WHERE id IN (
     SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at >= $2 AND finished_at < $3 AND fn = $4
     ORDER BY finished_at LIMIT $5)
-  RETURNING id`);
+  RETURNING id, finished_at`);
 
 /** The same for every function without an override of its own. */
 export const PRUNE_DEFAULT = q('jobs_prune_default', `DELETE FROM jobs WHERE id IN (
     SELECT id FROM jobs WHERE state > ${LAST_ACTIVE} AND state = $1 AND finished_at >= $2 AND finished_at < $3
       AND fn <> ALL($4::text[])
     ORDER BY finished_at LIMIT $5)
-  RETURNING id`);
+  RETURNING id, finished_at`);
 
 /** At most this many jobs can be on record (two index lookups): below the cap, it need not be walked. */
 export const ID_SPAN = q('jobs_id_span', 'SELECT (max(id) - min(id) + 1)::int8 AS span FROM jobs');
