@@ -75,3 +75,24 @@ test('workers with the read-only token', { timeout: 60_000 }, async (t) => {
   assert.deepEqual(problems, []);
   assert.deepEqual(external, []);
 });
+
+test('workers: a worker that joined before the live stream was up shows at once, not at the next poll', { timeout: 60_000 }, async (t) => {
+  const env = await dashboardEnv(t);
+  // The page's first fetch answers, but its event stream is held back until the worker is in.
+  let releaseStream!: () => void;
+  const streamHeld = new Promise<void>((resolve) => { releaseStream = resolve; });
+  const { page, problems } = await env.open('/workers', {
+    beforeLoad: async (p) => { await p.route('**/api/v1/events*', async (route) => { await streamHeld; await route.continue(); }); },
+  });
+  const table = page.getByTestId('workers-table');
+  await table.getByText('No workers connected.').waitFor();
+  traffic(t, env).php(['rev'], 0);
+  await waitFor('the worker to register', async () => {
+    const { workers } = (await env.api('GET', '/api/v1/workers')).body;
+    return workers.length === 1 && workers[0].functions.includes('rev') ? true : undefined;
+  }, 10_000);
+  releaseStream();
+  // The page polls every 15 s; the stream's opening must bring the worker in well before.
+  await table.getByRole('link', { name: 'rev' }).waitFor({ timeout: 5_000 });
+  assert.deepEqual(problems, []);
+});

@@ -24,7 +24,11 @@ export interface ProbedPage {
 }
 
 export interface Browser {
-  open(url: string, opts?: { token?: string; viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<ProbedPage>;
+  open(url: string, opts?: {
+    token?: string; viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark';
+    /** Runs before the page is loaded (to route its requests, say). */
+    beforeLoad?: (page: Page) => Promise<void>;
+  }): Promise<ProbedPage>;
 }
 
 export async function startBrowser(t: TestContext): Promise<Browser> {
@@ -69,6 +73,7 @@ export async function startBrowser(t: TestContext): Promise<Browser> {
       if (opts.token !== undefined) {
         await page.addInitScript(`localStorage.setItem('gearhq.token', ${JSON.stringify(opts.token)})`);
       }
+      await opts.beforeLoad?.(page);
       await page.goto(url);
       return { page, problems, external };
     },

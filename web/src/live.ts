@@ -22,6 +22,11 @@ interface Subscription {
 type Status = 'connecting' | 'live' | 'offline';
 
 const listeners = new Set<Subscription>();
+/**
+ * Told each time the stream is (re)established: whatever happened before it was (between a
+ * page's first fetch and its subscription, or while reconnecting) never reaches the listeners.
+ */
+const openListeners = new Set<() => void>();
 let connectedTypes = '';
 const statusListeners = new Set<(s: Status) => void>();
 let status: Status = 'offline';
@@ -76,6 +81,7 @@ async function connect(): Promise<void> {
     if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
     setStatus('live');
     retryMs = 500;
+    openListeners.forEach((l) => l());
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';
     for (;;) {
@@ -141,23 +147,35 @@ export function useLiveEvents(types: string[], handler: Listener): void {
 
 /**
  * Calls `reload` when matching events arrive, at most once per `minMs`, so a page showing live
- * data follows the server without polling hard and without a refetch per event under load.
+ * data follows the server without polling hard and without a refetch per event under load; and
+ * once each time the stream is (re)established, for the events it missed.
  */
 export function useLiveReload(types: string[], reload: () => void, minMs = 1000, accept?: (e: LiveEvent) => boolean): void {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const last = useRef(0);
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
-  useLiveEvents(types, (e) => {
-    if (accept && !accept(e)) return;
+  const reloadRef = useRef(reload);
+  reloadRef.current = reload;
+  const schedule = (): void => {
     if (timer.current) return;
     const wait = Math.max(0, last.current + minMs - Date.now());
     timer.current = setTimeout(() => {
       timer.current = null;
       last.current = Date.now();
-      reload();
+      reloadRef.current();
     }, wait);
+  };
+  useEffect(() => {
+    // Once the stream is up (again), catch up on what it could not tell.
+    const opened = (): void => schedule();
+    openListeners.add(opened);
+    return () => {
+      openListeners.delete(opened);
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, []);
+  useLiveEvents(types, (e) => {
+    if (accept && !accept(e)) return;
+    schedule();
   });
 }
 
