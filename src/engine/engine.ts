@@ -229,7 +229,7 @@ export class Engine {
     const first = !session.isWorker;
     session.abilities.unshift({ fn, timeoutMs });
     fn.addWorker(session);
-    if (first) this.events.emit('worker.connected', session);
+    this.events.emit(first ? 'worker.connected' : 'worker.abilities', session);
     return null;
   }
 
@@ -241,12 +241,15 @@ export class Engine {
     session.abilities.splice(i, 1);
     fn.removeWorker(session);
     this.releaseHeld(session, fn);
+    this.events.emit('worker.abilities', session);
   }
 
   resetAbilities(session: Session): void {
+    const had = session.abilities.length > 0;
     for (const a of session.abilities) a.fn.removeWorker(session);
     session.abilities = [];
     this.releaseHeld(session, null);
+    if (had) this.events.emit('worker.abilities', session);
   }
 
   /**

@@ -28,6 +28,8 @@ export interface EngineEvents {
   'job.cancelled': [job: Job];
   'job.abandoned': [job: Job];
   'worker.connected': [session: Session];
+  /** A worker's functions changed after it became one (a later CAN_DO, CANT_DO, RESET_ABILITIES). */
+  'worker.abilities': [session: Session];
   'worker.disconnected': [session: Session];
   'session.opened': [session: Session];
   'session.closed': [session: Session];

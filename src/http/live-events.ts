@@ -39,7 +39,7 @@ export const DEFAULT_LIVE_EVENTS: LiveEventsOptions = {
 
 export const EVENT_TYPES = [
   'job.submitted', 'job.due', 'job.started', 'job.completed', 'job.failed', 'job.retrying', 'job.rescheduled',
-  'job.cancelled', 'job.abandoned', 'job.requeued', 'worker.joined', 'worker.left',
+  'job.cancelled', 'job.abandoned', 'job.requeued', 'worker.joined', 'worker.changed', 'worker.left',
   'alert.pending', 'alert.firing', 'alert.resolved', 'alert.inactive',
   'operation.started', 'operation.progress', 'operation.finished',
   // A once-a-second summary of which functions had job or worker events: what a page that only
@@ -136,6 +136,7 @@ export class LiveEvents {
       ev.on('job.abandoned', (j) => job('job.abandoned', j)),
       ev.on('job.requeued', (j, reason) => job('job.requeued', j, () => ({ reason }))),
       ev.on('worker.connected', (s) => worker('worker.joined', s, true)),
+      ev.on('worker.abilities', (s) => worker('worker.changed', s, true)),
       ev.on('worker.disconnected', (s) => worker('worker.left', s, false)),
     ];
     if (this.alerts !== null) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Priority } from '../../src/engine/job.js';
+import { PacketType } from '../../src/protocol/packets.js';
 import { buildHttpServer } from '../../src/http/http-server.js';
 import type { LiveEventsOptions } from '../../src/http/live-events.js';
 import { setup as appSetup, worker } from './http-setup.js';
@@ -136,6 +137,25 @@ test('events: job and worker events arrive; ?function= and ?types= narrow the st
 
   w.conn.close();
   await all.until(() => all.events.some((e) => e.event === 'worker.left'), 'worker.left');
+});
+
+test('events: a worker\'s later CAN_DO, its CANT_DO and RESET_ABILITIES are `worker.changed` with its functions as they are', async (t) => {
+  const { s, open } = await setup(t);
+  const stream = await open('?types=worker');
+  const w = await worker(s, 'mail');
+  w.conn.send(PacketType.CAN_DO, ['pdf']);
+  w.conn.send(PacketType.CAN_DO, ['pdf']);
+  w.conn.send(PacketType.CANT_DO, ['mail']);
+  w.conn.send(PacketType.CANT_DO, ['never-had']);
+  w.conn.send(PacketType.RESET_ABILITIES);
+  await stream.until(() => stream.events.length >= 4, 'four worker events');
+  assert.deepEqual(stream.events.map((e) => [e.event, e.data.functions]), [
+    ['worker.joined', ['mail']],
+    ['worker.changed', ['pdf', 'mail']],
+    ['worker.changed', ['pdf']],
+    ['worker.changed', []],
+  ], 'a CAN_DO it already had and a CANT_DO it never had change nothing');
+  assert.equal(stream.events[1]!.data.worker, stream.events[0]!.data.worker);
 });
 
 test('events: `activity` sums up, once per period, which functions had events — without the events themselves', async (t) => {
