@@ -17,7 +17,8 @@
  *
  * Where foreground 10 KiB jobs spent it (perf, 20 KiB of payload and result per row): 41% of
  * samples were the kernel copying the checkpoint's pages into new page-cache pages of the growing
- * database file; checkpoints now run on a thread of their own (checkpointer.ts).
+ * database file; checkpoints now run on a thread of their own (checkpointer.ts), and payloads and
+ * results of 4 KiB or more are no longer in the rows at all (blob-segments.ts).
  */
 import type Database from 'better-sqlite3';
 import { FINISHED_STATES, RetentionFloors, type RetentionStep } from '../job-filter.js';
