@@ -2,7 +2,8 @@
  * The default store: one SQLite file in WAL mode, written by this process only. Each batch is
  * one transaction; batches carrying background acknowledgements are fsync'd (synchronous=FULL),
  * others are not (synchronous=NORMAL: they survive a process crash, and a power cut at worst
- * re-runs jobs whose completion was not yet on disk).
+ * re-runs jobs whose completion was not yet on disk). Payloads and results of 4 KiB or more live
+ * in blob segment files beside it (blob-segments.ts), written before the rows that refer to them.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
