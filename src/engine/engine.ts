@@ -241,7 +241,7 @@ export class Engine {
     session.abilities.splice(i, 1);
     fn.removeWorker(session);
     this.releaseHeld(session, fn);
-    this.events.emit('worker.abilities', session);
+    this.abilitiesChanged(session);
   }
 
   resetAbilities(session: Session): void {
@@ -249,7 +249,12 @@ export class Engine {
     for (const a of session.abilities) a.fn.removeWorker(session);
     session.abilities = [];
     this.releaseHeld(session, null);
-    if (had) this.events.emit('worker.abilities', session);
+    if (had) this.abilitiesChanged(session);
+  }
+
+  /** A worker with functions left changed; one without any is no longer a worker (until CAN_DO). */
+  private abilitiesChanged(session: Session): void {
+    this.events.emit(session.isWorker ? 'worker.abilities' : 'worker.disconnected', session);
   }
 
   /**

@@ -28,7 +28,10 @@ export interface EngineEvents {
   'job.cancelled': [job: Job];
   'job.abandoned': [job: Job];
   'worker.connected': [session: Session];
-  /** A worker's functions changed after it became one (a later CAN_DO, CANT_DO, RESET_ABILITIES). */
+  /**
+   * A worker's functions changed and it still has some (a later CAN_DO, a CANT_DO); once it has
+   * none (CANT_DO of the last, RESET_ABILITIES) it is `worker.disconnected` instead.
+   */
   'worker.abilities': [session: Session];
   'worker.disconnected': [session: Session];
   'session.opened': [session: Session];
