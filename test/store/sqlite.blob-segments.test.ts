@@ -268,3 +268,21 @@ test('blob segments: compaction moves at most about 8 MiB per pass, so large pay
   assert.deepEqual(f.segments(), [], 'then the segment goes');
   assert.ok((await f.store.findJob('H:test:10'))!.payload.equals(bytesOf('payload 10', 1.5 * MiB)));
 });
+
+test('blob segments: compaction counts the bytes a segment holds, not the sizes jobs were submitted with', async (t) => {
+  const f = await setup(t);
+  // 10 failures of which only 5 KB of a 1 MiB payload is kept (the stored-size cap), among 40
+  // completions pruned: 50 KB of 250 KB still referred to. Counted by submitted size, 10 MiB.
+  const deltas = [];
+  for (let id = 1; id <= 50; id++) {
+    const payload = bytesOf(`payload ${id}`, 5000);
+    const failed = id <= 10;
+    deltas.push(inserted(newJob(id, { payload, payloadSize: failed ? 1024 * 1024 : payload.length }),
+      { state: failed ? 'failed' : 'completed', finishedAt: failed ? now - DAY : T0 }));
+  }
+  await commit(f.store, batch(deltas));
+  await f.reopen();
+  assert.equal(await f.store.prune(rules, now, 1000), 40);
+  assert.deepEqual(f.segments(), [], 'the ten kept jobs were moved into their rows and the segment went');
+  assert.ok((await f.store.findJob('H:test:3'))!.payload.equals(bytesOf('payload 3', 5000)));
+});

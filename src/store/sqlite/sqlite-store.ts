@@ -15,7 +15,7 @@ import {
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
-import { BlobSegments } from './blob-segments.js';
+import { BlobSegments, parseBlobRef } from './blob-segments.js';
 import { Checkpointer } from './checkpointer.js';
 import { blobsToPlace, EXTERNAL_PAYLOAD, EXTERNAL_RESULT, placedBlobs } from './external-blobs.js';
 import { migrate } from './migrations.js';
@@ -60,6 +60,7 @@ export class SqliteStore implements Store {
     this.segments = segments;
     // For SQL that reads blob bytes (text search): what a reference in a column points to.
     db.function('gearhq_blob', (ref) => segments.read(ref as Buffer) ?? EMPTY);
+    db.function('gearhq_blob_length', { deterministic: true }, (ref) => parseBlobRef(ref as Buffer)?.length ?? 0);
     this.db = db;
     this.stmts = this.prepare(db);
     this.writer = new SqliteWriter(db, this.options.durability);
@@ -83,9 +84,10 @@ export class SqliteStore implements Store {
       activeInState: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer,
           due_at, submitted_at, attempts, retries, external FROM jobs WHERE state = ? ORDER BY id`).raw(),
       oldestSegmentInUse: db.prepare('SELECT min(blob_segment) FROM jobs WHERE blob_segment IS NOT NULL').pluck(),
-      // Bytes a segment may still hold for its rows (an over-estimate: sizes before the stored cap).
-      segmentLiveBytes: db.prepare(`SELECT coalesce(sum(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN payload_size ELSE 0 END
-          + CASE WHEN external & ${EXTERNAL_RESULT} THEN coalesce(result_size, 0) ELSE 0 END), 0)
+      // Bytes a segment may still hold for its rows, from their references (a result may be in a
+      // later segment: counted here too, so compaction waits a little longer, never less).
+      segmentLiveBytes: db.prepare(`SELECT coalesce(sum(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN gearhq_blob_length(payload) ELSE 0 END
+          + CASE WHEN external & ${EXTERNAL_RESULT} THEN gearhq_blob_length(result) ELSE 0 END), 0)
         FROM jobs WHERE blob_segment = ?`).pluck(),
       segmentRows: db.prepare('SELECT id, payload, result, external FROM jobs WHERE blob_segment = ? LIMIT ?'),
       moveBlobsIn: db.prepare('UPDATE jobs SET payload = ?, result = ?, external = 0, blob_segment = NULL WHERE id = ?'),
