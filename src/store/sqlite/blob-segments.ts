@@ -247,13 +247,18 @@ export class BlobSegments {
    */
   private makeStaging(): Buffer {
     const staging = Buffer.allocUnsafeSlow(STAGING_BYTES + ALIGN);
+    // Kept only once its aligned start is known: a trial refused for another reason (a full disk)
+    // fails this append, and the next one tries again.
+    if (this.direct) this.base = this.alignedStart(staging);
     this.staging = staging;
-    if (!this.direct) return staging;
+    return staging;
+  }
+
+  private alignedStart(staging: Buffer): number {
     for (let offset = 0; offset < ALIGN; offset += 16) {
       try {
         writeSync(this.fd, staging, offset, ALIGN, 0);
-        this.base = offset;
-        return staging;
+        return offset;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
       }
@@ -262,7 +267,7 @@ export class BlobSegments {
     closeSync(this.fd);
     this.direct = false;
     this.fd = openSync(this.pathOf(this.writing), constants.O_WRONLY, 0o644);
-    return staging;
+    return 0;
   }
 
   private async writeStaged(staging: Buffer, length: number, position: number): Promise<void> {
