@@ -8,7 +8,8 @@ import { migrate } from '../../src/store/sqlite/migrations.js';
 import { CAP_QUERIES, SqliteWriter, retentionStepQuery } from '../../src/store/sqlite/sqlite-writer.js';
 import { retentionPlan } from '../../src/store/job-filter.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { measureBatchCommits, runStoreConformance } from './conformance.js';
+import { batch, commit, inserted, measureBatchCommits, newJob, runStoreConformance } from './conformance.js';
+import { uniqueKey } from '../../src/store/sqlite/unique-key.js';
 
 async function openSqlite(durability: 'fsync' | 'os' = 'fsync') {
   const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-sqlite-'));
@@ -120,4 +121,38 @@ test('sqlite: a retention pass reads a bounded stretch of finished jobs, and the
   const left = db.prepare('SELECT fn, count(*) AS n FROM jobs GROUP BY fn ORDER BY fn').all();
   assert.deepEqual(left, [{ fn: 'keep', n: 59_400 }], 'every due job went, no job kept 90 days did');
   db.close();
+});
+
+test('sqlite: lookups by unique are right while the filters of a big history fill in the background, and after', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-sqlite-'));
+  try {
+    // 120k jobs with uniques written past the store (quicker), so the store must read them at open.
+    const db = new Database(join(dataDir, 'gearhq.sqlite'));
+    db.pragma('journal_mode = WAL');
+    migrate(db);
+    db.function('key', (id, u) => uniqueKey(id as number, u as string));
+    db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+      INSERT INTO jobs (id, handle, fn, uniq, uniq_key, priority, background, state, payload, payload_size, submitted_at)
+      SELECT i, 'H:old:' || i, 'f', 'u' || (i % 50000), key(i, 'u' || (i % 50000)), 1, 1, 3, x'00', 1, 0 FROM n`);
+    db.close();
+    const store = new SqliteStore({ dataDir, durability: 'os' });
+    await store.open();
+    try {
+      const ids = async (unique: string) => (await store.findByUnique(unique, 10)).map((j) => j.id);
+      // Filling: 120k keys take three turns of the event loop; these lookups run in the first.
+      assert.deepEqual(await ids('u7'), [100007, 50007, 7]);
+      assert.deepEqual(await ids('nobody'), []);
+      await commit(store, batch([inserted(newJob(120001, { unique: 'u7' }))]));
+      await store.uniqueFiltersFilled();
+      assert.deepEqual(await ids('u7'), [120001, 100007, 50007, 7], 'after filling, the new job too');
+      assert.deepEqual(await ids('u49999'), [99999, 49999]);
+      assert.deepEqual(await ids('nobody'), []);
+      assert.deepEqual((await store.listJobs({ unique: 'u7', state: 'completed', limit: 10 })).jobs.map((j) => j.id), [100007, 50007, 7]);
+      assert.equal(await store.countJobs({ unique: 'u12', fn: 'f' }), 3);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

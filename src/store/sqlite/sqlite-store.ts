@@ -20,7 +20,7 @@ import { Checkpointer } from './checkpointer.js';
 import { blobsToPlace, EXTERNAL_PAYLOAD, EXTERNAL_RESULT, placedBlobs } from './external-blobs.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import { UNIQUE_KEY_MATCH, uniqueHash } from './unique-key.js';
+import { UNIQUE_KEY_MATCH, UniqueBlockFilters } from './unique-key.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -38,6 +38,11 @@ export class SqliteStore implements Store {
   private writer: SqliteWriter | null = null;
   private checkpointer: Checkpointer | null = null;
   private segments: BlobSegments | null = null;
+  /** Which blocks of jobs may hold a unique (see UniqueBlockFilters), and their filling. */
+  private readonly uniques = new UniqueBlockFilters();
+  private fillTimer: ReturnType<typeof setImmediate> | null = null;
+  private uniquesFilled: Promise<void> = Promise.resolve();
+  private stopFilling: (() => void) | null = null;
   /** The last commit that waits for blob writes; later commits apply after it, in order. */
   private tail: Promise<void> | null = null;
   /** The segment whose rows are being moved out (see compactOldestSegment), and the last check. */
@@ -63,7 +68,8 @@ export class SqliteStore implements Store {
     db.function('gearhq_blob_length', { deterministic: true }, (ref) => parseBlobRef(ref as Buffer)?.length ?? 0);
     this.db = db;
     this.stmts = this.prepare(db);
-    this.writer = new SqliteWriter(db, this.options.durability);
+    this.startFillingUniques();
+    this.writer = new SqliteWriter(db, this.options.durability, this.uniques);
     this.checkpointer = new Checkpointer(db, this.path, (err) => {
       this.options.log?.error({ err }, 'the SQLite checkpoint thread stopped; checkpoints run on the main thread from now on');
     });
@@ -83,6 +89,9 @@ export class SqliteStore implements Store {
       // streams back in seconds without a table scan over the history.
       activeInState: db.prepare(`SELECT id, handle, fn, uniq, payload, priority, background, reducer,
           due_at, submitted_at, attempts, retries, external FROM jobs WHERE state = ? ORDER BY id`).raw(),
+      // Through the index of keys alone, a chunk at a time, for the filters (see UniqueBlockFilters).
+      uniqueKeysAfter: db.prepare('SELECT uniq_key FROM jobs WHERE uniq_key > ? ORDER BY uniq_key LIMIT ?').pluck(),
+      minId: db.prepare('SELECT min(id) FROM jobs').pluck(),
       oldestSegmentInUse: db.prepare('SELECT min(blob_segment) FROM jobs WHERE blob_segment IS NOT NULL').pluck(),
       // Bytes a segment may still hold for its rows, from their references (a result may be in a
       // later segment: counted here too, so compaction waits a little longer, never less).
@@ -167,6 +176,38 @@ export class SqliteStore implements Store {
     return done;
   }
 
+  /**
+   * Reads the unique keys already stored into the filters, UNIQUE_FILL_CHUNK at a time between
+   * turns of the event loop, so that a big history does not delay the start (10M keys: ~3.5 s).
+   */
+  private startFillingUniques(): void {
+    const first = this.stmts.minId.get() as number | null;
+    if (first === null) return;
+    this.uniques.startFilling(first, this.stmts.maxId.get() as number);
+    this.uniquesFilled = new Promise((resolve) => {
+      this.stopFilling = resolve;
+      let after = -1;
+      const step = (): void => {
+        this.fillTimer = null;
+        const keys = this.stmts.uniqueKeysAfter.all(after, UNIQUE_FILL_CHUNK) as number[];
+        for (const key of keys) this.uniques.add(key);
+        if (keys.length < UNIQUE_FILL_CHUNK) {
+          this.uniques.filled();
+          this.stopFilling = null;
+          return resolve();
+        }
+        after = keys[keys.length - 1]!;
+        this.fillTimer = setImmediate(step);
+      };
+      step();
+    });
+  }
+
+  /** Resolves once the unique filters hold every key stored before the store opened. */
+  uniqueFiltersFilled(): Promise<void> {
+    return this.uniquesFilled;
+  }
+
   /** The database file, its WAL, and the blob segments. */
   diskUsage(): Record<string, number> {
     return { database: fileSize(this.path), wal: fileSize(`${this.path}-wal`), blobs: this.segments?.totalBytes() ?? 0 };
@@ -199,11 +240,11 @@ export class SqliteStore implements Store {
 
   async findByUnique(unique: string, limit: number): Promise<JobRecord[]> {
     if (unique === '') return [];
-    return (this.stmts.byUnique.all(uniqueHash(unique), unique, limit) as JobRow[]).map((r) => this.toRecord(r));
+    return (this.stmts.byUnique.all(this.uniques.keysFor(unique), unique, limit) as JobRow[]).map((r) => this.toRecord(r));
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    const { where, params } = whereOf(filter);
+    const { where, params } = whereOf(filter, this.uniques);
     if (filter.minId !== undefined) { where.push('id >= ?'); params.push(filter.minId); }
     if (filter.text !== undefined) {
       where.push(`(instr(CASE WHEN external & ${EXTERNAL_PAYLOAD} THEN gearhq_blob(payload) ELSE payload END, ?) > 0
@@ -217,7 +258,7 @@ export class SqliteStore implements Store {
   }
 
   async countJobs(filter: JobCountFilter): Promise<number> {
-    const { where, params } = whereOf(filter);
+    const { where, params } = whereOf(filter, this.uniques);
     const sql = `SELECT count(*) FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return this.db!.prepare(sql).pluck().get(...params) as number;
   }
@@ -229,6 +270,7 @@ export class SqliteStore implements Store {
 
   async prune(rules: RetentionRules, now: number, limit: number): Promise<number> {
     const pruned = this.writer!.prune(rules, now, limit);
+    if (pruned > 0) this.uniques.dropBefore((this.stmts.minId.get() as number | null) ?? Number.MAX_SAFE_INTEGER);
     this.compactOldestSegment(now);
     this.dropUnusedSegments();
     return pruned;
@@ -305,6 +347,10 @@ export class SqliteStore implements Store {
     this.db = null;
     if (db === null) return;
     await this.tail?.catch(() => {});
+    if (this.fillTimer !== null) clearImmediate(this.fillTimer);
+    this.fillTimer = null;
+    this.stopFilling?.();
+    this.stopFilling = null;
     this.writer = null;
     this.segments?.close();
     this.segments = null;
@@ -362,6 +408,9 @@ function fileSize(path: string): number {
   }
 }
 
+/** Unique keys read into the filters per turn of the event loop (~15 ms). */
+const UNIQUE_FILL_CHUNK = 50_000;
+
 /** See SqliteStore.compactOldestSegment. */
 const COMPACT_MAX_LIVE_SHARE = 0.25;
 const COMPACT_ROWS_PER_PASS = 64;
@@ -373,7 +422,7 @@ const COMPACT_CHECK_MS = 60_000;
 const EMPTY = Buffer.alloc(0);
 
 /** The WHERE terms listJobs and countJobs share (function, state, unique, time range, cursor). */
-function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] } {
+function whereOf(filter: JobCountFilter, uniques: UniqueBlockFilters): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   // With a unique, its keys find the few rows; `+` keeps SQLite from walking a function's or a
@@ -385,7 +434,7 @@ function whereOf(filter: JobCountFilter): { where: string[]; params: unknown[] }
     if (filter.unique === '') where.push("uniq = ''");
     else {
       where.push(`${UNIQUE_KEY_MATCH} AND uniq = ?`);
-      params.push(uniqueHash(filter.unique), filter.unique);
+      params.push(uniques.keysFor(filter.unique), filter.unique);
     }
   }
   if (filter.since !== undefined) { where.push('submitted_at >= ?'); params.push(filter.since); }

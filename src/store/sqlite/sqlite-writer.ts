@@ -24,7 +24,7 @@ import type Database from 'better-sqlite3';
 import { FINISHED_STATES, RetentionFloors, type RetentionStep } from '../job-filter.js';
 import { STATE_CODE, type CommitBatch, type JobDelta, type RetentionRules } from '../store.js';
 import { EXTERNAL_PAYLOAD, EXTERNAL_RESULT, type PlacedBlobs } from './external-blobs.js';
-import { uniqueKey } from './unique-key.js';
+import { uniqueKey, type UniqueBlockFilters } from './unique-key.js';
 
 /**
  * Columns of a plain new job (only submitted so far, no reducer, no due time: the common insert;
@@ -65,7 +65,12 @@ export class SqliteWriter {
   private finishedJobs: number | null = null;
   private finishedCountedAt = 0;
 
-  constructor(private readonly db: Database.Database, private readonly durability: 'fsync' | 'os') {
+  /** `uniques` learns the key of every job inserted with a unique. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly durability: 'fsync' | 'os',
+    private readonly uniques: UniqueBlockFilters | null = null,
+  ) {
     this.stmts = this.prepare(db);
   }
 
@@ -146,7 +151,7 @@ export class SqliteWriter {
         const e = placed?.get(i);
         if (e === undefined && isPlainNewJob(d)) {
           const n = d.insert!;
-          fresh.push(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background ? 1 : 0,
+          fresh.push(n.id, n.handle, n.fn, n.unique, this.keyOf(n.id, n.unique), n.priority, n.background ? 1 : 0,
             STATE_CODE.get(d.state ?? 'queued')!, n.payload, n.payloadSize, n.submittedAt, n.submitter);
           if (fresh.length === NEW_JOB_PARAMS * ROWS_PER_INSERT) {
             // Spread, not the array: better-sqlite3 reads arguments faster than array elements
@@ -163,7 +168,7 @@ export class SqliteWriter {
         const external = (payloadRef !== null ? EXTERNAL_PAYLOAD : 0) | (resultRef !== null ? EXTERNAL_RESULT : 0);
         if (d.insert !== null) {
           const n = d.insert;
-          s.insert.run(n.id, n.handle, n.fn, n.unique, uniqueKey(n.id, n.unique), n.priority, n.background || d.pinBackground ? 1 : 0,
+          s.insert.run(n.id, n.handle, n.fn, n.unique, this.keyOf(n.id, n.unique), n.priority, n.background || d.pinBackground ? 1 : 0,
             n.reducer, STATE_CODE.get(d.state ?? 'queued')!, payloadRef ?? n.payload, n.payloadSize, n.submittedAt, d.dueAt ?? n.dueAt,
             n.submitter, d.startedAt, d.finishedAt, d.attempts ?? 0, d.retries ?? 0, d.worker, d.numerator,
             d.denominator, resultRef ?? d.result, d.resultSize, d.error, d.outcome, d.warnings, d.dataChunks, d.data, d.dataSize,
@@ -183,6 +188,13 @@ export class SqliteWriter {
     });
     this.changingFinished(write);
     if (this.finishedJobs !== null) this.finishedJobs += finishes;
+  }
+
+  /** A new job's unique key, noted by the filters (a batch that fails leaves a bit: harmless). */
+  private keyOf(id: number, unique: string): number | null {
+    const key = uniqueKey(id, unique);
+    if (key !== null) this.uniques?.add(key);
+    return key;
   }
 
   prune(rules: RetentionRules, now: number, limit: number): number {

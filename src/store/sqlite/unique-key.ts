@@ -8,8 +8,8 @@
  *
  * Instead each job with a unique gets an integer key: its id's block of 1024 jobs, times 2^20,
  * plus a 20-bit hash of the unique. New jobs land in the newest block, a few pages at the end of
- * the index. A lookup probes one key per block, newest first (a few thousand index seeks for
- * millions of jobs), and compares the unique itself, since hashes collide.
+ * the index. A lookup probes the key of each block whose filter may hold the hash (see
+ * UniqueBlockFilters), and compares the unique itself, since hashes collide.
  *
  * The hash is persisted: never change it without a migration that recomputes every key.
  */
@@ -33,14 +33,93 @@ export function uniqueHash(unique: string): number {
 }
 
 /**
- * SQL for "uniq_key is one of this unique's keys", from the block of the newest job down to the
- * block of the oldest; binds one parameter, the unique's hash. Add `uniq = ?` to rule out
- * collisions.
+ * SQL for "uniq_key is one of the keys given": binds one parameter, a JSON array of keys (see
+ * UniqueBlockFilters.keysFor). Add `uniq = ?` to rule out collisions.
  */
-export const UNIQUE_KEY_MATCH = `uniq_key IN (
-  WITH RECURSIVE block_key(k) AS (
-    SELECT (SELECT max(id) FROM jobs) / ${JOBS_PER_BLOCK} * ${BLOCK_STRIDE} + ?
-    UNION ALL
-    SELECT k - ${BLOCK_STRIDE} FROM block_key
-      WHERE k - ${BLOCK_STRIDE} >= (SELECT min(id) FROM jobs) / ${JOBS_PER_BLOCK} * ${BLOCK_STRIDE})
-  SELECT k FROM block_key)`;
+export const UNIQUE_KEY_MATCH = 'uniq_key IN (SELECT value FROM json_each(?))';
+
+/** Bits of each block's filter (2 KiB for its 1024 jobs: ~0.5% false positives when full). */
+const FILTER_BITS = 16384;
+const FILTER_MASK = FILTER_BITS - 1;
+
+/**
+ * Which blocks may hold a unique, so that a lookup probes those and not one key per block of the
+ * whole history (~25 ms with 10M jobs). One small Bloom filter per block over its uniques' hashes,
+ * in memory, and by every insert. Filling them from the index takes ~0.35 s per million keys, so
+ * it happens in the background after the store opens (see `filling`); until then the blocks that
+ * existed at the start are all probed. Deleted jobs leave their bits (a probe more, never a miss);
+ * blocks older than the oldest job are dropped.
+ */
+export class UniqueBlockFilters {
+  private readonly blocks = new Map<number, Uint32Array>();
+  private lastBlock = -1;
+  private lastBits: Uint32Array | null = null;
+  /** While the keys stored before the start are read in: the blocks they are in, all probed. */
+  private filling: { first: number; last: number } | null = null;
+
+  /** Keys stored before now are being read in; until `filled`, blocks `firstId`..`lastId` are probed. */
+  startFilling(firstId: number, lastId: number): void {
+    this.filling = { first: Math.floor(firstId / JOBS_PER_BLOCK), last: Math.floor(lastId / JOBS_PER_BLOCK) };
+  }
+
+  filled(): void {
+    this.filling = null;
+  }
+
+  get isFilling(): boolean {
+    return this.filling !== null;
+  }
+
+  /** Notes a stored key (block and hash, as uniqueKey makes them). */
+  add(key: number): void {
+    const block = Math.floor(key / BLOCK_STRIDE);
+    // New jobs land in the newest block, so the last one's filter is nearly always the one.
+    let bits = block === this.lastBlock ? this.lastBits! : this.blocks.get(block);
+    if (bits === undefined) this.blocks.set(block, (bits = new Uint32Array(FILTER_BITS / 32)));
+    this.lastBlock = block;
+    this.lastBits = bits;
+    const h = key - block * BLOCK_STRIDE;
+    // The three positions of positions(), inline: this runs for every job inserted.
+    const p1 = h & FILTER_MASK;
+    const p2 = (h >>> 6) & FILTER_MASK;
+    const p3 = (Math.imul(h, 0x9e3779b1) >>> 18) & FILTER_MASK;
+    bits[p1 >>> 5]! |= 1 << (p1 & 31);
+    bits[p2 >>> 5]! |= 1 << (p2 & 31);
+    bits[p3 >>> 5]! |= 1 << (p3 & 31);
+  }
+
+  /** The keys a job with this unique may be stored under, as a JSON array for UNIQUE_KEY_MATCH. */
+  keysFor(unique: string): string {
+    const h = uniqueHash(unique);
+    const [p1, p2, p3] = positions(h);
+    const keys: number[] = [];
+    const f = this.filling;
+    if (f !== null) for (let block = f.first; block <= f.last; block++) keys.push(block * BLOCK_STRIDE + h);
+    for (const [block, bits] of this.blocks) {
+      if (f !== null && block >= f.first && block <= f.last) continue;
+      if ((bits[p1 >>> 5]! & (1 << (p1 & 31))) !== 0 && (bits[p2 >>> 5]! & (1 << (p2 & 31))) !== 0
+        && (bits[p3 >>> 5]! & (1 << (p3 & 31))) !== 0) keys.push(block * BLOCK_STRIDE + h);
+    }
+    return JSON.stringify(keys);
+  }
+
+  /** Forgets the blocks below `firstId`'s (their jobs are gone). */
+  dropBefore(firstId: number): void {
+    const first = Math.floor(firstId / JOBS_PER_BLOCK);
+    for (const block of this.blocks.keys()) if (block < first) this.blocks.delete(block);
+    if (this.lastBlock < first) {
+      this.lastBlock = -1;
+      this.lastBits = null;
+    }
+  }
+
+  /** Blocks with a filter (for tests and figures). */
+  get size(): number {
+    return this.blocks.size;
+  }
+}
+
+/** Three bit positions for a unique's 20-bit hash (it is all a key keeps of the unique). */
+function positions(h: number): [number, number, number] {
+  return [h & FILTER_MASK, (h >>> 6) & FILTER_MASK, (Math.imul(h, 0x9e3779b1) >>> 18) & FILTER_MASK];
+}
