@@ -7,7 +7,7 @@
  * and ending now.
  */
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { JobDelta, StoredState } from '../src/store/store.js';
+import { emptyDelta, type JobDelta, type StoredState } from '../src/store/store.js';
 
 export const HISTORY_FUNCTIONS = 20;
 export const HISTORY_CUSTOMERS = 5000;
@@ -18,18 +18,16 @@ export function historyJob(id: number, total: number, now: number): JobDelta {
   const finished = state !== 'queued';
   const submittedAt = now - (total - id) * 10;
   return {
-    id,
+    ...emptyDelta(id),
     insert: {
       id, handle: `H:bench:${id}`, fn: `fn${id % HISTORY_FUNCTIONS}`, unique: `order-${id}`, priority: (id % 3) as 0 | 1 | 2,
       background: true, reducer: '', payload: Buffer.from(`{"order":${id},"customer":"c${id % HISTORY_CUSTOMERS}"}`), payloadSize: 40,
       submittedAt, dueAt: 0, submitter: '127.0.0.1#1',
     },
-    state, pinBackground: false, startedAt: finished ? submittedAt + 5 : null,
-    finishedAt: finished ? submittedAt + 9 : null, dueAt: null, attempts: finished ? 1 : 0, retries: 0,
-    worker: finished ? '127.0.0.1#2' : null, numerator: null, denominator: null,
+    state, startedAt: finished ? submittedAt + 5 : null, finishedAt: finished ? submittedAt + 9 : null,
+    attempts: finished ? 1 : 0, retries: 0, worker: finished ? '127.0.0.1#2' : null,
     result: state === 'completed' ? Buffer.from('ok') : null, resultSize: state === 'completed' ? 2 : null,
     error: state === 'failed' ? Buffer.from(`card declined for c${id % HISTORY_CUSTOMERS}`) : null, outcome: state === 'failed' ? 'fail' : null,
-    warnings: 0, dataChunks: 0, data: null, dataSize: 0,
   };
 }
 

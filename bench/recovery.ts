@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { JobDelta } from '../src/store/store.js';
+import { emptyDelta, type JobDelta } from '../src/store/store.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -69,13 +69,12 @@ async function fillStore(dir: string): Promise<number> {
     const deltas: JobDelta[] = [];
     for (let id = start; id < Math.min(start + 10000, N + 1); id++) {
       deltas.push({
-        id, insert: {
+        ...emptyDelta(id),
+        insert: {
           id, handle: `H:bench:${id}`, fn: `fn${id % 10}`, unique: `u-${id}`, priority: (id % 3) as 0 | 1 | 2,
           background: true, reducer: '', payload, payloadSize: 100, submittedAt: Date.now(), dueAt: 0, submitter: '',
         },
-        state: 'queued', pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null, retries: null,
-        worker: null, numerator: null, denominator: null, result: null, resultSize: null, error: null,
-        outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0,
+        state: 'queued',
       });
     }
     await store.commit({ deltas, events: [], sync: false, nextHandle: start + deltas.length });

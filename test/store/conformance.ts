@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { jobClaims } from '../../src/store/claims.js';
 import { encodeCursor } from '../../src/store/job-filter.js';
 import { uniqueHash } from '../../src/store/sqlite/unique-key.js';
-import type {
-  CommitBatch, JobDelta, JobEventRecord, JobFilter, JobRecord, NewJobRecord, RetentionRules, RollupRecord, Store,
-  StoredJob, StoredState,
+import {
+  emptyDelta, type CommitBatch, type JobDelta, type JobEventRecord, type JobFilter, type JobRecord, type NewJobRecord,
+  type RetentionRules, type RollupRecord, type Store, type StoredJob, type StoredState,
 } from '../../src/store/store.js';
 
 export interface StoreFixture {
@@ -44,11 +44,7 @@ export function newJob(id: number, over: Partial<NewJobRecord> = {}): NewJobReco
 
 /** A delta that changes nothing; spread a change over it. */
 export function delta(id: number, change: Partial<JobDelta> = {}): JobDelta {
-  return {
-    id, insert: null, state: null, pinBackground: false, startedAt: null, finishedAt: null, dueAt: null, attempts: null,
-    retries: null, worker: null, numerator: null, denominator: null, result: null, resultSize: null,
-    error: null, outcome: null, warnings: 0, dataChunks: 0, data: null, dataSize: 0, ...change,
-  };
+  return { ...emptyDelta(id), ...change };
 }
 
 /** The insert delta the journal makes for a new job (queued, or scheduled when due later). */
