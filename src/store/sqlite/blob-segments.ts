@@ -38,6 +38,16 @@ const REF_BYTES = 16;
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
 
+/** A file's length, 0 if it is not there. */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+}
+
 /** Where a blob is: its segment, offset and length, as the 16 bytes stored in its column. */
 export function blobRef(segment: number, offset: number, length: number): Buffer {
   const ref = Buffer.allocUnsafe(REF_BYTES);
@@ -177,11 +187,6 @@ export class BlobSegments {
     return dropped;
   }
 
-  /** Segment files on disk, oldest first. */
-  list(): readonly number[] {
-    return this.segments;
-  }
-
   /** A segment no append will write to again (an older one than the current, still on disk). */
   isClosed(segment: number): boolean {
     return segment < this.writing && this.segments.includes(segment);
@@ -196,12 +201,7 @@ export class BlobSegments {
 
   /** A segment's length on disk (0 if it is not there). */
   sizeOf(segment: number): number {
-    try {
-      return statSync(this.pathOf(segment)).size;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw e;
-    }
+    return fileSize(this.pathOf(segment));
   }
 
   close(): void {

@@ -6,7 +6,7 @@
  * in blob segment files beside it (blob-segments.ts), written before the rows that refer to them.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeCursor, handleId, pageOf } from '../job-filter.js';
@@ -15,7 +15,7 @@ import {
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
 } from '../store.js';
 import { rollupFromRow, rollupValues, ROLLUP_COLUMNS } from '../rollup-columns.js';
-import { BlobSegments, parseBlobRef } from './blob-segments.js';
+import { BlobSegments, fileSize, parseBlobRef } from './blob-segments.js';
 import { Checkpointer } from './checkpointer.js';
 import { blobsToPlace, EXTERNAL_PAYLOAD, EXTERNAL_RESULT, placedBlobs } from './external-blobs.js';
 import { migrate } from './migrations.js';
@@ -38,11 +38,8 @@ export class SqliteStore implements Store {
   private writer: SqliteWriter | null = null;
   private checkpointer: Checkpointer | null = null;
   private segments: BlobSegments | null = null;
-  /** Which blocks of jobs may hold a unique (see UniqueBlockFilters), and their filling. */
+  /** Which blocks of jobs may hold a unique (see UniqueBlockFilters). */
   private readonly uniques = new UniqueBlockFilters();
-  private fillTimer: ReturnType<typeof setImmediate> | null = null;
-  private uniquesFilled: Promise<void> = Promise.resolve();
-  private stopFilling: (() => void) | null = null;
   /** The last commit that waits for blob writes; later commits apply after it, in order. */
   private tail: Promise<void> | null = null;
   /** The segment whose rows are being moved out (see compactOldestSegment), and the last check. */
@@ -176,36 +173,17 @@ export class SqliteStore implements Store {
     return done;
   }
 
-  /**
-   * Reads the unique keys already stored into the filters, UNIQUE_FILL_CHUNK at a time between
-   * turns of the event loop, so that a big history does not delay the start (10M keys: ~3.5 s).
-   */
+  /** Reads the unique keys already stored into the filters, in the background (see UniqueBlockFilters.fill). */
   private startFillingUniques(): void {
     const first = this.stmts.minId.get() as number | null;
     if (first === null) return;
-    this.uniques.startFilling(first, this.stmts.maxId.get() as number);
-    this.uniquesFilled = new Promise((resolve) => {
-      this.stopFilling = resolve;
-      let after = -1;
-      const step = (): void => {
-        this.fillTimer = null;
-        const keys = this.stmts.uniqueKeysAfter.all(after, UNIQUE_FILL_CHUNK) as number[];
-        for (const key of keys) this.uniques.add(key);
-        if (keys.length < UNIQUE_FILL_CHUNK) {
-          this.uniques.filled();
-          this.stopFilling = null;
-          return resolve();
-        }
-        after = keys[keys.length - 1]!;
-        this.fillTimer = setImmediate(step);
-      };
-      step();
-    });
+    this.uniques.fill(first, this.stmts.maxId.get() as number,
+      (after, limit) => this.stmts.uniqueKeysAfter.all(after, limit) as number[]);
   }
 
   /** Resolves once the unique filters hold every key stored before the store opened. */
   uniqueFiltersFilled(): Promise<void> {
-    return this.uniquesFilled;
+    return this.uniques.whenFilled;
   }
 
   /** The database file, its WAL, and the blob segments. */
@@ -347,10 +325,7 @@ export class SqliteStore implements Store {
     this.db = null;
     if (db === null) return;
     await this.tail?.catch(() => {});
-    if (this.fillTimer !== null) clearImmediate(this.fillTimer);
-    this.fillTimer = null;
-    this.stopFilling?.();
-    this.stopFilling = null;
+    this.uniques.stopFilling();
     this.writer = null;
     this.segments?.close();
     this.segments = null;
@@ -398,18 +373,6 @@ interface JobRow {
   outcome: string | null; warnings: number; data_chunks: number; data: Buffer | null; data_size: number;
   external: number;
 }
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw e;
-  }
-}
-
-/** Unique keys read into the filters per turn of the event loop (~15 ms). */
-const UNIQUE_FILL_CHUNK = 50_000;
 
 /** See SqliteStore.compactOldestSegment. */
 const COMPACT_MAX_LIVE_SHARE = 0.25;

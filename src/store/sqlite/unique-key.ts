@@ -41,12 +41,27 @@ export const UNIQUE_KEY_MATCH = 'uniq_key IN (SELECT value FROM json_each(?))';
 /** Bits of each block's filter (2 KiB for its 1024 jobs: ~0.5% false positives when full). */
 const FILTER_BITS = 16384;
 const FILTER_MASK = FILTER_BITS - 1;
+/** Keys read into the filters per turn of the event loop while filling (~15 ms). */
+const FILL_CHUNK = 50_000;
+
+/** The three bit positions of a unique's 20-bit hash (all a key keeps of the unique). */
+const bit1 = (h: number): number => h & FILTER_MASK;
+const bit2 = (h: number): number => (h >>> 6) & FILTER_MASK;
+const bit3 = (h: number): number => (Math.imul(h, 0x9e3779b1) >>> 18) & FILTER_MASK;
+
+function setBit(bits: Uint32Array, p: number): void {
+  bits[p >>> 5]! |= 1 << (p & 31);
+}
+
+function hasBit(bits: Uint32Array, p: number): boolean {
+  return (bits[p >>> 5]! & (1 << (p & 31))) !== 0;
+}
 
 /**
  * Which blocks may hold a unique, so that a lookup probes those and not one key per block of the
  * whole history (~25 ms with 10M jobs). One small Bloom filter per block over its uniques' hashes,
- * in memory, and by every insert. Filling them from the index takes ~0.35 s per million keys, so
- * it happens in the background after the store opens (see `filling`); until then the blocks that
+ * in memory, fed by every insert. Reading the keys already stored takes ~0.35 s per million, so
+ * it happens in the background after the store opens (`fill`); until it is done the blocks that
  * existed at the start are all probed. Deleted jobs leave their bits (a probe more, never a miss);
  * blocks older than the oldest job are dropped.
  */
@@ -56,6 +71,39 @@ export class UniqueBlockFilters {
   private lastBits: Uint32Array | null = null;
   /** While the keys stored before the start are read in: the blocks they are in, all probed. */
   private filling: { first: number; last: number } | null = null;
+  private fillTimer: ReturnType<typeof setImmediate> | null = null;
+  private endFill: (() => void) | null = null;
+  /** Resolves once every key stored before `fill` is in (or the filling was stopped). */
+  whenFilled: Promise<void> = Promise.resolve();
+
+  /**
+   * Reads the keys of jobs `firstId`..`lastId` in, FILL_CHUNK at a time between turns of the event
+   * loop, through `readKeysAfter` (the keys after a key, in order, at most `limit`).
+   */
+  fill(firstId: number, lastId: number, readKeysAfter: (after: number, limit: number) => number[]): void {
+    this.startFilling(firstId, lastId);
+    this.whenFilled = new Promise((resolve) => {
+      this.endFill = resolve;
+      let after = -1;
+      const step = (): void => {
+        this.fillTimer = null;
+        const keys = readKeysAfter(after, FILL_CHUNK);
+        for (const key of keys) this.add(key);
+        if (keys.length < FILL_CHUNK) return this.filled();
+        after = keys[keys.length - 1]!;
+        this.fillTimer = setImmediate(step);
+      };
+      step();
+    });
+  }
+
+  /** Stops a fill under way (the store closes). */
+  stopFilling(): void {
+    if (this.fillTimer !== null) clearImmediate(this.fillTimer);
+    this.fillTimer = null;
+    this.endFill?.();
+    this.endFill = null;
+  }
 
   /** Keys stored before now are being read in; until `filled`, blocks `firstId`..`lastId` are probed. */
   startFilling(firstId: number, lastId: number): void {
@@ -64,10 +112,8 @@ export class UniqueBlockFilters {
 
   filled(): void {
     this.filling = null;
-  }
-
-  get isFilling(): boolean {
-    return this.filling !== null;
+    this.endFill?.();
+    this.endFill = null;
   }
 
   /** Notes a stored key (block and hash, as uniqueKey makes them). */
@@ -79,26 +125,23 @@ export class UniqueBlockFilters {
     this.lastBlock = block;
     this.lastBits = bits;
     const h = key - block * BLOCK_STRIDE;
-    // The three positions of positions(), inline: this runs for every job inserted.
-    const p1 = h & FILTER_MASK;
-    const p2 = (h >>> 6) & FILTER_MASK;
-    const p3 = (Math.imul(h, 0x9e3779b1) >>> 18) & FILTER_MASK;
-    bits[p1 >>> 5]! |= 1 << (p1 & 31);
-    bits[p2 >>> 5]! |= 1 << (p2 & 31);
-    bits[p3 >>> 5]! |= 1 << (p3 & 31);
+    setBit(bits, bit1(h));
+    setBit(bits, bit2(h));
+    setBit(bits, bit3(h));
   }
 
   /** The keys a job with this unique may be stored under, as a JSON array for UNIQUE_KEY_MATCH. */
   keysFor(unique: string): string {
     const h = uniqueHash(unique);
-    const [p1, p2, p3] = positions(h);
+    const p1 = bit1(h);
+    const p2 = bit2(h);
+    const p3 = bit3(h);
     const keys: number[] = [];
     const f = this.filling;
     if (f !== null) for (let block = f.first; block <= f.last; block++) keys.push(block * BLOCK_STRIDE + h);
     for (const [block, bits] of this.blocks) {
       if (f !== null && block >= f.first && block <= f.last) continue;
-      if ((bits[p1 >>> 5]! & (1 << (p1 & 31))) !== 0 && (bits[p2 >>> 5]! & (1 << (p2 & 31))) !== 0
-        && (bits[p3 >>> 5]! & (1 << (p3 & 31))) !== 0) keys.push(block * BLOCK_STRIDE + h);
+      if (hasBit(bits, p1) && hasBit(bits, p2) && hasBit(bits, p3)) keys.push(block * BLOCK_STRIDE + h);
     }
     return JSON.stringify(keys);
   }
@@ -117,9 +160,4 @@ export class UniqueBlockFilters {
   get size(): number {
     return this.blocks.size;
   }
-}
-
-/** Three bit positions for a unique's 20-bit hash (it is all a key keeps of the unique). */
-function positions(h: number): [number, number, number] {
-  return [h & FILTER_MASK, (h >>> 6) & FILTER_MASK, (Math.imul(h, 0x9e3779b1) >>> 18) & FILTER_MASK];
 }
