@@ -74,9 +74,12 @@ const FLOORS_RESET_MS = 60 * 60_000;
 export class RetentionFloors {
   private readonly floors = new Map<string, number>();
   private since = 0;
+  /** How far each step of the pass under way got, applied once its deletes are stored. */
+  private pending: [key: string, at: number][] = [];
 
-  /** The plan with each step's `from`. */
+  /** The plan with each step's `from` (and a new pass: what an unstored one got is forgotten). */
   plan(rules: RetentionRules, now: number): RetentionStep[] {
+    this.pending = [];
     if (now - this.since >= FLOORS_RESET_MS || now < this.since) {
       this.floors.clear();
       this.since = now;
@@ -85,12 +88,19 @@ export class RetentionFloors {
   }
 
   /**
-   * `step` has dealt with every job it covers that finished before `at`: its cut-off when it took
-   * fewer jobs than it was allowed to (and they are deleted), else the finishing time of the last
-   * job it took (the rest of its backlog starts there).
+   * `step` took `taken` jobs of the `allowed`, the last finished at `lastFinishedAt`. With room
+   * left it dealt with everything it covers up to its cut-off; having filled its share, the rest of
+   * its backlog starts at the last job it took.
    */
-  reached(step: RetentionStep, at: number): void {
-    this.floors.set(stepKey(step), Math.max(at, step.from));
+  took(step: RetentionStep, taken: number, allowed: number, lastFinishedAt: number): void {
+    const at = taken < allowed ? step.cutoff : lastFinishedAt;
+    this.pending.push([stepKey(step), Math.max(at, step.from)]);
+  }
+
+  /** The pass's deletes are stored: the next pass starts where its steps got. */
+  stored(): void {
+    for (const [key, at] of this.pending) this.floors.set(key, at);
+    this.pending = [];
   }
 }
 

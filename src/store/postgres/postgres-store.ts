@@ -18,7 +18,7 @@
  */
 import pg from 'pg';
 import type { ClaimCapabilities, JobClaims } from '../claims.js';
-import { decodeCursor, handleId, pageOf, RetentionFloors, type RetentionStep } from '../job-filter.js';
+import { decodeCursor, handleId, pageOf, RetentionFloors } from '../job-filter.js';
 import {
   STATE_CODE, type CommitBatch, type JobCountFilter, type JobEventRecord, type JobFilter, type JobPage, type JobRecord,
   type RetentionRules, type RollupFilter, type RollupRecord, type Store, type StoredJob,
@@ -185,7 +185,6 @@ export class PostgresStore implements Store, JobClaims {
         }
         return { n: rows.length, latest };
       };
-      const reached: [RetentionStep, number][] = [];
       for (const step of this.floors.plan(rules, now)) {
         const room = limit - deleted.length;
         if (room <= 0) break;
@@ -193,8 +192,7 @@ export class PostgresStore implements Store, JobClaims {
         const found = await take(step.fn !== null
           ? { ...PRUNE_FN, values: [state, step.from, step.cutoff, pgText(step.fn), room] }
           : { ...PRUNE_DEFAULT, values: [state, step.from, step.cutoff, step.except.map(pgText), room] });
-        // Filled its share: the next pass goes on from the last job taken (RetentionFloors.reached).
-        reached.push([step, found.n < room ? step.cutoff : found.latest]);
+        this.floors.took(step, found.n, room, found.latest);
       }
       // The cap counts what the time rules left, so it never takes more than it must; not counted
       // while fewer jobs than the cap can be on record at all.
@@ -209,7 +207,7 @@ export class PostgresStore implements Store, JobClaims {
       }
       if (deleted.length > 0) await client.query({ ...PRUNE_EVENTS, values: [deleted] });
       await client.query('COMMIT');
-      for (const [step, at] of reached) this.floors.reached(step, at);
+      this.floors.stored();
       return deleted.length;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

@@ -200,17 +200,14 @@ export class SqliteWriter {
   prune(rules: RetentionRules, now: number, limit: number): number {
     const db = this.db;
     const ids: number[] = [];
-    /** How far each step got: it need not read what finished before that again. */
-    const reached: [RetentionStep, number][] = [];
     for (const planned of this.floors.plan(rules, now)) {
       const room = limit - ids.length;
       if (room <= 0) break;
       const step = this.boundedStep(planned);
       const q = retentionStepQuery(step);
-      const found = db.prepare(q.sql).raw().all(...q.params, room) as [number, number][];
+      const found = db.prepare(q.sql).raw().all(...q.params, room) as [id: number, finishedAt: number][];
       for (const [id] of found) ids.push(id);
-      if (found.length < room) reached.push([step, step.cutoff]);
-      else reached.push([step, found[found.length - 1]![1]]);
+      this.floors.took(step, found.length, room, found.at(-1)?.[1] ?? 0);
     }
     const unique = [...new Set(ids)];
     const finished = rules.maxFinishedJobs > 0 ? this.countFinished(now) : 0;
@@ -231,7 +228,7 @@ export class SqliteWriter {
     });
     this.changingFinished(deleteJobs);
     if (this.finishedJobs !== null) this.finishedJobs -= unique.length;
-    for (const [step, at] of reached) this.floors.reached(step, at);
+    this.floors.stored();
     return unique.length;
   }
 
@@ -239,7 +236,7 @@ export class SqliteWriter {
    * The step, cut off after WALK_PER_PASS entries of its state's finished jobs from its floor:
    * among jobs of functions it does not cover (kept longer), it would otherwise read up to all of
    * them in one pass, ~220 ms per million with the event loop stalled. The next pass goes on from
-   * where this one got (RetentionFloors.reached).
+   * where this one got (RetentionFloors.took).
    */
   private boundedStep(step: RetentionStep): RetentionStep {
     const bound = this.stmts.walkBound.get(STATE_CODE.get(step.state), step.from, step.cutoff, WALK_PER_PASS - 1) as number | undefined;
