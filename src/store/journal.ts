@@ -435,7 +435,7 @@ export class Journal {
     const kept = this.dataKept.get(job.id) ?? 0;
     const room = this.options.maxStoredBytes - kept;
     if (room <= 0 || data.length === 0) return;
-    const piece = Buffer.from(data.subarray(0, Math.min(room, data.length)));
+    const piece = this.copy(data, Math.min(room, data.length));
     this.dataKept.set(job.id, kept + piece.length);
     const parts = this.dataParts.get(job.id);
     if (parts === undefined) this.dataParts.set(job.id, [piece]);
@@ -457,7 +457,11 @@ export class Journal {
    * kept until the batch commits, a view would pin the whole chunk, so the journal keeps a copy.
    */
   private cappedCopy(data: Buffer): Buffer {
-    const length = Math.min(data.length, this.options.maxStoredBytes);
+    return this.copy(data, Math.min(data.length, this.options.maxStoredBytes));
+  }
+
+  /** A copy of the first `length` bytes, in the arena when the store lets the journal reuse them. */
+  private copy(data: Buffer, length: number): Buffer {
     return this.arena?.copy(data, length) ?? Buffer.from(data.subarray(0, length));
   }
 
@@ -520,7 +524,12 @@ function joinData(first: Buffer | null, more: Buffer[]): Buffer | null {
 
 /** ` (attempt N on <worker>)` for the attempt that just ended; '' when none did (a retry by hand). */
 function attemptOn(job: Job, worker: Session | null): string {
-  return worker === null ? '' : ` (attempt ${job.attempts} on ${workerName(worker)})`;
+  return attemptDetail(job.attempts, worker === null ? null : workerName(worker));
+}
+
+/** How a timeline event names an attempt and its worker (as the record keeps the worker's name). */
+export function attemptDetail(attempt: number, worker: string | null): string {
+  return worker === null ? '' : ` (attempt ${attempt} on ${worker})`;
 }
 
 function workerName(s: Session): string {

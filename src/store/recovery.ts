@@ -6,6 +6,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { payloadText } from '../engine/job.js';
+import { attemptDetail } from './journal.js';
 import { emptyDelta, type JobDelta, type JobEventRecord, type Store, type StoredJob } from './store.js';
 
 export interface RecoveryReport {
@@ -44,8 +45,7 @@ export async function recoverJobs(engine: Engine, store: Store): Promise<Recover
   // The lost attempts' workers, from their records: a few jobs (those running), not the backlog.
   for (const r of lost) {
     const worker = (await store.findJob(r.handle))?.worker ?? null;
-    const on = worker === null ? '' : ` (attempt ${r.attempts} on ${worker})`;
-    events.push({ jobId: r.id, at: now, type: 'lost', detail: `server restarted while the job ran${on}` });
+    events.push({ jobId: r.id, at: now, type: 'lost', detail: `server restarted while the job ran${attemptDetail(r.attempts, worker)}` });
   }
   // The engine started from the store's handle counter and restore() raised it past every
   // restored id, so it is already the larger of the two: no second query.
