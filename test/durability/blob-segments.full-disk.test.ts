@@ -12,10 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobSegments } from '../../src/store/sqlite/blob-segments.js';
-
-function bytesOf(text: string, n: number): Buffer {
-  return Buffer.from(`${text};`.repeat(Math.ceil(n / (text.length + 1))).slice(0, n), 'latin1');
-}
+import { bytesOf } from '../support/bytes.js';
 
 test('blob segments on a full disk: appends fail while there is no space, and work again with bytes intact once there is', async (t) => {
   assert.ok(process.platform === 'linux' && process.getuid?.() === 0,

@@ -10,6 +10,7 @@ import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { CommitBatch } from '../../src/store/store.js';
 import { PacketType } from '../../src/protocol/packets.js';
 import { setup as engineSetup } from '../engine/engine-setup.js';
+import { bytesOf } from '../support/bytes.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -230,19 +231,18 @@ test('journal: for a store done with batch buffers once stored, large payloads a
   t.store.async = true;
   const w = t.worker(['f']);
   const c = t.session();
-  const bytes = (name: string, n: number) => Buffer.from(`${name};`.repeat(n).slice(0, n), 'latin1');
   /** One foreground job with a 5 KB payload run to completion with a 6 KB result (one batch). */
   const runJob = (name: string) => {
-    const job = t.submit(c, 'f', { payload: bytes(`payload ${name}`, 5000) });
+    const job = t.submit(c, 'f', { payload: bytesOf(`payload ${name}`, 5000) });
     t.engine.grab(w);
-    t.engine.workComplete(w, job.handle, bytes(`result ${name}`, 6000));
+    t.engine.workComplete(w, job.handle, bytesOf(`result ${name}`, 6000));
     return { name, handle: job.handle };
   };
   const check = async (jobs: { name: string; handle: string }[]) => {
     for (const j of jobs) {
       const rec = (await t.store.findJob(j.handle))!;
-      assert.ok(rec.payload.equals(bytes(`payload ${j.name}`, 5000)), `${j.name}: payload intact`);
-      assert.ok(rec.result!.equals(bytes(`result ${j.name}`, 6000)), `${j.name}: result intact`);
+      assert.ok(rec.payload.equals(bytesOf(`payload ${j.name}`, 5000)), `${j.name}: payload intact`);
+      assert.ok(rec.result!.equals(bytesOf(`result ${j.name}`, 6000)), `${j.name}: result intact`);
     }
   };
   const memoryOf = (batch: number) => new Set(t.store.batches[batch]!.deltas.map((d) => d.result!.buffer));

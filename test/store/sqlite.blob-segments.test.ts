@@ -14,6 +14,7 @@ import { BlobSegments, MIN_EXTERNAL_BYTES, blobRef } from '../../src/store/sqlit
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { RetentionRules } from '../../src/store/store.js';
 import { T0, batch, commit, delta, inserted, newJob } from './conformance.js';
+import { bytesOf } from '../support/bytes.js';
 
 const DAY = 86_400_000;
 /** Failures kept 30 days, everything else one day; `now` is 60 days after the test jobs' T0. */
@@ -21,11 +22,6 @@ const rules: RetentionRules = {
   keepMs: { completed: DAY, failed: 30 * DAY, cancelled: DAY, abandoned: DAY }, byFunction: {}, maxFinishedJobs: 0,
 };
 const now = T0 + 60 * DAY;
-
-/** `n` bytes spelling `text` over and over: any two blobs of the test differ everywhere. */
-function bytesOf(text: string, n: number): Buffer {
-  return Buffer.from(`${text};`.repeat(Math.ceil(n / (text.length + 1))).slice(0, n), 'latin1');
-}
 
 async function setup(t: TestContext) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gearhq-blobs-'));
