@@ -193,10 +193,10 @@ export class SqliteStore implements Store {
 
   async putSetting(key: string, value: string | null): Promise<void> {
     const db = this.db!;
-    db.pragma('synchronous = FULL');
-    if (value === null) db.prepare('DELETE FROM settings WHERE key = ?').run(key);
-    else db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-    this.writer!.forgetSyncMode();
+    this.writer!.durably(() => {
+      if (value === null) db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+      else db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    });
   }
 
   async loadSettings(): Promise<Record<string, string>> {
@@ -278,8 +278,7 @@ export class SqliteStore implements Store {
     let moved = 0;
     let bytes = 0;
     // Durably: the segment may be deleted right after, and rows must not come back referring to it.
-    this.db!.pragma('synchronous = FULL');
-    this.db!.transaction(() => {
+    this.writer!.durably(this.db!.transaction(() => {
       for (const r of rows) {
         const payload = this.blob(r.payload, r.external & EXTERNAL_PAYLOAD)!;
         const result = this.blob(r.result, r.external & EXTERNAL_RESULT);
@@ -288,8 +287,7 @@ export class SqliteStore implements Store {
         bytes += payload.length + (result?.length ?? 0);
         if (bytes >= COMPACT_BYTES_PER_PASS) break;
       }
-    })();
-    this.writer!.forgetSyncMode();
+    }));
     if (moved === rows.length && rows.length < COMPACT_ROWS_PER_PASS) this.compacting = null;
   }
 

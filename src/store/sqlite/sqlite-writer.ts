@@ -123,19 +123,19 @@ export class SqliteWriter {
     };
   }
 
-  /** Someone else changed the connection's synchronous mode; set it again on the next commit. */
-  forgetSyncMode(): void {
-    this.syncMode = null;
+  /**
+   * Runs writes outside a batch with their commit fsync'd, whatever the durability: run-time
+   * settings, and rows a segment's deletion must not outlive (compaction).
+   */
+  durably(work: () => void): void {
+    this.setSyncMode('FULL');
+    work();
   }
 
   /** Applies a batch; `placed` has the references of its blobs written to segments, by delta. */
   commit(batch: CommitBatch, placed: PlacedBlobs | null = null): void {
     const db = this.db;
-    const mode = batch.sync && this.durability === 'fsync' ? 'FULL' : 'NORMAL';
-    if (mode !== this.syncMode) {
-      db.pragma(`synchronous = ${mode}`);
-      this.syncMode = mode;
-    }
+    this.setSyncMode(batch.sync && this.durability === 'fsync' ? 'FULL' : 'NORMAL');
     const s = this.stmts;
     let finishes = 0;
     const write = db.transaction(() => {
@@ -255,6 +255,12 @@ export class SqliteWriter {
       this.finishedCountedAt = now;
     }
     return this.finishedJobs;
+  }
+
+  private setSyncMode(mode: 'FULL' | 'NORMAL'): void {
+    if (mode === this.syncMode) return;
+    this.db.pragma(`synchronous = ${mode}`);
+    this.syncMode = mode;
   }
 
   /** Runs a transaction that changes the finished jobs; if it fails, their count is not known. */
